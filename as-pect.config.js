@@ -1,0 +1,10 @@
+// as-pect runs the AssemblyScript unit tests in tests/assembly (pure logic: codecs, framework).
+export default {
+  entries: ["tests/assembly/**/*.spec.ts", "examples/*/tests/**/*.spec.ts"],
+  include: ["tests/assembly/**/*.include.ts"],
+  disclude: [/node_modules/],
+  async instantiate(memory, createImports, instantiate, binary) {
+    return instantiate(binary, createImports({ env: { memory } }));
+  },
+  outputBinary: false,
+};
