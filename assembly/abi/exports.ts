@@ -1,0 +1,90 @@
+// Everything the host calls: the ABI marker, the allocator and the proxy_on_* callbacks, each a
+// one-line forward to its context. A module entry re-exports this file (`export * from`).
+import { grpcReplyDelivered } from "./callouts";
+import { context, createContext, deleteContext, grpcReplyTarget, httpReplyTarget, networkContext, rootContext } from "./dispatcher";
+import { FilterStatus, GrpcStatus, PeerType } from "./types";
+
+export { malloc } from "./allocator";
+
+/** Tells Envoy which ABI the module speaks; never called. */
+export function proxy_abi_version_0_2_1(): void {}
+
+export function proxy_on_context_create(contextId: u32, parentContextId: u32): void {
+  createContext(contextId, parentContextId);
+}
+
+export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: usize): bool {
+  return rootContext(rootId).onVmStart(vmConfigurationSize);
+}
+
+export function proxy_on_configure(rootId: u32, pluginConfigurationSize: usize): bool {
+  return rootContext(rootId).onConfigure(pluginConfigurationSize);
+}
+
+export function proxy_on_tick(rootId: u32): void {
+  rootContext(rootId).onTick();
+}
+
+export function proxy_on_queue_ready(rootId: u32, queueId: u32): void {
+  rootContext(rootId).onQueueReady(queueId);
+}
+
+export function proxy_on_new_connection(contextId: u32): FilterStatus {
+  return networkContext(contextId).onNewConnection();
+}
+
+export function proxy_on_downstream_data(contextId: u32, size: usize, endOfStream: bool): FilterStatus {
+  return networkContext(contextId).onDownstreamData(size, endOfStream);
+}
+
+export function proxy_on_upstream_data(contextId: u32, size: usize, endOfStream: bool): FilterStatus {
+  return networkContext(contextId).onUpstreamData(size, endOfStream);
+}
+
+export function proxy_on_downstream_connection_close(contextId: u32, peer: PeerType): void {
+  networkContext(contextId).onDownstreamConnectionClose(peer);
+}
+
+export function proxy_on_upstream_connection_close(contextId: u32, peer: PeerType): void {
+  networkContext(contextId).onUpstreamConnectionClose(peer);
+}
+
+export function proxy_on_done(contextId: u32): bool {
+  return context(contextId).onDone();
+}
+
+export function proxy_on_log(contextId: u32): void {
+  context(contextId).onLog();
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  deleteContext(contextId);
+}
+
+export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, headers: u32): void {
+  const target = grpcReplyTarget(contextId, token);
+  if (target !== null) target.onGrpcReceiveInitialMetadata(token, headers);
+}
+
+export function proxy_on_grpc_receive(contextId: u32, token: u32, size: usize): void {
+  const target = grpcReplyTarget(contextId, token);
+  grpcReplyDelivered(token, false);
+  if (target !== null) target.onGrpcReceive(token, size);
+}
+
+/** Envoy's name for it (not proxy_on_grpc_trailing_metadata). */
+export function proxy_on_grpc_receive_trailing_metadata(contextId: u32, token: u32, trailers: u32): void {
+  const target = grpcReplyTarget(contextId, token);
+  if (target !== null) target.onGrpcReceiveTrailingMetadata(token, trailers);
+}
+
+export function proxy_on_grpc_close(contextId: u32, token: u32, status: GrpcStatus): void {
+  const target = grpcReplyTarget(contextId, token);
+  grpcReplyDelivered(token, true);
+  if (target !== null) target.onGrpcClose(token, status);
+}
+
+export function proxy_on_http_call_response(contextId: u32, token: u32, headers: u32, bodySize: usize, trailers: u32): void {
+  const target = httpReplyTarget(contextId, token);
+  if (target !== null) target.onHttpCallResponse(token, headers, bodySize, trailers);
+}
