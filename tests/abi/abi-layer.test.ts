@@ -21,7 +21,7 @@ interface Recording {
 }
 
 function instantiate(code: Uint8Array): Recording {
-  const module = new WebAssembly.Module(code);
+  const module = new WebAssembly.Module(new Uint8Array(code));
   const r: Recording = { exports: {}, calls: [], logs: [], buffers: new Map(), properties: new Map() };
   const mem = () => new Uint8Array(r.exports.memory.buffer);
   const u32 = (at: number, value: number) => new DataView(r.exports.memory.buffer).setUint32(at, value, true);
@@ -78,7 +78,7 @@ describe("product module (build/meta_protocol.wasm)", () => {
   const code = readFileSync(join(root, "build", "meta_protocol.wasm"));
 
   test("imports only proxy_* host functions and exports what Envoy looks for", () => {
-    const module = new WebAssembly.Module(code);
+    const module = new WebAssembly.Module(new Uint8Array(code));
     for (const i of WebAssembly.Module.imports(module)) {
       assert.equal(i.module, "env");
       assert.match(i.name, /^proxy_/, `unexpected import ${i.name}`);
