@@ -74,16 +74,16 @@ export function getLogLevel(): LogLevel {
 @external("env", "proxy_get_current_time_nanoseconds")
 declare function proxy_get_current_time_nanoseconds(returnTime: usize): i32;
 /** Wall-clock time in nanoseconds since the epoch (Envoy's dispatcher time). */
-export function getCurrentTimeNanoseconds(): u64 {
+export function currentTimeNanoseconds(): u64 {
   check(proxy_get_current_time_nanoseconds(OUT), "proxy_get_current_time_nanoseconds");
   return load<u64>(OUT);
 }
 
 @external("env", "proxy_set_tick_period_milliseconds")
 declare function proxy_set_tick_period_milliseconds(period: u32): i32;
-/** Calls the root context's onTick every `period` ms; 0 stops the timer. */
-export function setTickPeriodMilliseconds(period: u32): void {
-  check(proxy_set_tick_period_milliseconds(period), "proxy_set_tick_period_milliseconds");
+/** Calls the root context's onTick every `milliseconds`; 0 stops the timer. */
+export function setTickPeriod(milliseconds: u32): void {
+  check(proxy_set_tick_period_milliseconds(milliseconds), "proxy_set_tick_period_milliseconds");
 }
 
 // ---- Buffers ---------------------------------------------------------------------------------
