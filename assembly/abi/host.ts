@@ -6,7 +6,9 @@
 // Wrappers return values: a status the spec documents for normal use becomes a value (NOT_FOUND ->
 // null, CAS_MISMATCH -> false, ...); any other status is a bug and traps through abort, which logs
 // it at critical level first. Byte inputs are Uint8Array (views need no copy); bytes the host
-// returns are the ArrayBuffer its single copy went into (see allocator.ts).
+// returns are the ArrayBuffer its single copy went into (see allocator.ts). Arguments encoded
+// here (UTF-8 keys, paths) stay alive while the host runs our malloc: the incremental runtime
+// keeps each managed local in the function's shadow-stack frame until the function returns.
 // Not declared: HTTP-only calls (headers, local replies, proxy_get_configuration of ABI 0.1.0).
 import { reserveAllocation, releaseReservation, takeAllocation } from "./allocator";
 import { BufferType, LogLevel, MetricType, Status, StreamType } from "./types";
