@@ -1,0 +1,24 @@
+// Compiles each small purpose-built test module in tests/host/modules/*.ts into
+// build/test-modules/<name>.wasm. Modules built on our ABI layer import its abort handler; the
+// raw ones (written with bare @external imports to test the host on its own) get abort removed,
+// so their only imports are the ones they declare.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+const sources = join(root, "tests", "host", "modules");
+const out = join(root, "build", "test-modules");
+mkdirSync(out, { recursive: true });
+
+const asc = join(root, "node_modules", ".bin", "asc");
+for (const file of readdirSync(sources).filter((f) => f.endsWith(".ts")).sort()) {
+  const source = join(sources, file);
+  const usesAbiLayer = readFileSync(source, "utf8").includes("abi/abort");
+  const abort = usesAbiLayer ? "abort=assembly/abi/abort/abort" : "abort=";
+  const name = basename(file, ".ts");
+  execFileSync(asc, [source, "--config", join(sources, "asconfig.json"), "-o", join(out, `${name}.wasm`), "--use", abort], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}
