@@ -1,9 +1,29 @@
 // Envoy's stats store, flattened: counters, gauges and histograms by full name, shared by the
 // runner (listener, cluster, tcp_proxy stats) and the wasm host (metrics a module defines).
+/** Envoy's default histogram bucket bounds. */
+const BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+
+/** A histogram kept as bucket counts, so memory stays bounded however many values are recorded. */
 export class Histogram {
-  readonly values: number[] = [];
+  private counts = new Array<number>(BUCKETS.length).fill(0);
+  count = 0;
+  sum = 0;
+
   record(v: number): void {
-    this.values.push(v);
+    this.count++;
+    this.sum += v;
+    const i = BUCKETS.findIndex((b) => v <= b);
+    if (i >= 0) this.counts[i]++;
+  }
+
+  /** Cumulative counts per upper bound, as Prometheus wants them. */
+  buckets(): Array<[number, number]> {
+    let acc = 0;
+    return BUCKETS.map((b, i) => [b, (acc += this.counts[i])]);
+  }
+
+  summary(): string {
+    return `count=${this.count} sum=${this.sum}`;
   }
 }
 
