@@ -1,0 +1,301 @@
+// Dubbo 2 protocol with hessian2 bodies (Apache Dubbo ExchangeCodec + DubboCodec).
+//
+// Header, 16 bytes, big-endian:
+//   0-1   magic 0xdabb
+//   2     flags: 0x80 request, 0x40 two-way, 0x20 event (heartbeat), low 5 bits serialization id
+//   3     response status (20 = OK)
+//   4-11  request id
+//   12-15 body length
+// Request body (hessian2 values): dubbo version, service path, service version, method name,
+// parameter types descriptor ("Ljava/lang/String;I"), one value per parameter, attachments map.
+// The leading strings become metadata at once; the attachments sit after the arguments, so they
+// are read only when someone asks for a key that is not known yet (AttachmentsResolver).
+import { Codec, CodecFactory, DecodeResult, Direction } from "../meta/codec";
+import { FrameInput, MemoryInput } from "../meta/input";
+import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
+import { LazyMetadata, Metadata } from "../meta/metadata";
+import { Mutation } from "../meta/mutation";
+import { HessianReader, HessianWriter } from "./hessian2";
+
+export const DUBBO_HEADER_SIZE: i32 = 16;
+const MAGIC_HIGH: u8 = 0xda;
+const MAGIC_LOW: u8 = 0xbb;
+const FLAG_REQUEST: u8 = 0x80;
+const FLAG_TWO_WAY: u8 = 0x40;
+const FLAG_EVENT: u8 = 0x20;
+const SERIALIZATION_MASK: u8 = 0x1f;
+export const HESSIAN2_SERIALIZATION_ID: u8 = 2;
+
+/** Response status codes (org.apache.dubbo.remoting.exchange.Response). */
+export enum DubboStatus {
+  Ok = 20,
+  ClientTimeout = 30,
+  ServerTimeout = 31,
+  BadRequest = 40,
+  BadResponse = 50,
+  ServiceNotFound = 60,
+  ServiceError = 70,
+  ServerError = 80,
+  ClientError = 90,
+  ServerThreadpoolExhausted = 100,
+}
+
+/** First value of an OK response body: which kind of result follows (DubboCodec.RESPONSE_*). */
+const RESPONSE_WITH_EXCEPTION: i32 = 0;
+const RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS: i32 = 3;
+
+/** Which Dubbo status a protocol-neutral local reply becomes. */
+export function dubboStatusFor(kind: ErrorKind): DubboStatus {
+  switch (kind) {
+    case ErrorKind.RouteNotFound:
+    case ErrorKind.ClusterNotFound:
+    case ErrorKind.NoHealthyUpstream:
+      return DubboStatus.ServiceNotFound;
+    case ErrorKind.BadResponse:
+      return DubboStatus.BadResponse;
+    case ErrorKind.OverLimit:
+      return DubboStatus.ServerThreadpoolExhausted;
+  }
+  return DubboStatus.ServerError;
+}
+
+/** Number of parameters a JVM method descriptor lists ("Ljava/lang/String;[I" is 2), or -1. */
+export function countParameters(descriptor: string): i32 {
+  let count = 0;
+  let i = 0;
+  const n = descriptor.length;
+  while (i < n) {
+    while (i < n && descriptor.charCodeAt(i) == 0x5b) i++; // '[' array dimensions
+    if (i >= n) return -1;
+    const c = descriptor.charCodeAt(i);
+    if (c == 0x4c) { // 'L' class name up to ';'
+      const semi = descriptor.indexOf(";", i);
+      if (semi < 0) return -1;
+      i = semi + 1;
+    } else if ("ZBCDFIJS".indexOf(String.fromCharCode(c)) >= 0) {
+      i++;
+    } else {
+      return -1;
+    }
+    count++;
+  }
+  return count;
+}
+
+/** Where a request body's parts start, as read by walking it. */
+class RequestLayout {
+  argsStart: i32 = 0;
+  argCount: i32 = -1;
+}
+
+/** Reads the five leading strings of a request body into `metadata` (if given). Null when malformed. */
+function readRequestHead(reader: HessianReader, metadata: Metadata | null): RequestLayout | null {
+  const dubboVersion = reader.readString(false);
+  const path = reader.readString();
+  const version = reader.readString();
+  const method = reader.readString();
+  const descriptor = reader.readString();
+  if (dubboVersion === null || path === null || version === null || method === null || descriptor === null) return null;
+  if (metadata !== null) {
+    metadata.set("interface", path);
+    metadata.set("method", method);
+    if (version.length > 0) metadata.set("version", version);
+  }
+  const layout = new RequestLayout();
+  layout.argsStart = reader.pos;
+  layout.argCount = countParameters(descriptor);
+  return layout;
+}
+
+/** Skips the arguments; false when they cannot be walked (unknown count, malformed value). */
+function skipArguments(reader: HessianReader, layout: RequestLayout): bool {
+  if (layout.argCount < 0) return false;
+  for (let i = 0; i < layout.argCount; i++) if (!reader.skipValue()) return false;
+  return true;
+}
+
+/** Starts an attachments map ('H', or 'M' with its type); true when one begins at the reader. */
+function openMap(reader: HessianReader): bool {
+  const tag = reader.byte();
+  if (tag == 0x48) return true;
+  if (tag != 0x4d) return false;
+  const typeTag = reader.peek();
+  if (HessianReader.isStringTag(typeTag)) return reader.readString(false) !== null;
+  return reader.readInt() >= 0;
+}
+
+/**
+ * Adds the string-valued attachments of a request to metadata when first asked for. Keys already
+ * known (interface, method, version from the body head) keep their value. A body that cannot be
+ * walked leaves the keys absent. Reads the frame again, so it must run before the frame is taken
+ * from the input (filters run on a message while its frame is still buffered).
+ */
+class AttachmentsResolver extends LazyMetadata {
+  constructor(private input: FrameInput, private layout: RequestLayout, private bodyEnd: i32) {
+    super();
+  }
+
+  resolve(metadata: Metadata): void {
+    if (this.input.available < this.bodyEnd) return;
+    const reader = new HessianReader(this.input, this.layout.argsStart, this.bodyEnd);
+    if (!skipArguments(reader, this.layout) || !openMap(reader)) return;
+    while (true) {
+      const tag = reader.peek();
+      if (tag < 0 || tag == 0x5a) return;
+      let key: string | null = null;
+      if (HessianReader.isStringTag(tag)) key = reader.readString();
+      else if (!reader.skipValue()) return;
+      if (reader.failed) return;
+      const valueTag = reader.peek();
+      let value: string | null = null;
+      if (HessianReader.isStringTag(valueTag)) value = reader.readString();
+      else if (!reader.skipValue()) return;
+      if (reader.failed) return;
+      if (key !== null && value !== null && !metadata.has(key)) metadata.set(key, value);
+    }
+  }
+}
+
+export class DubboCodec extends Codec {
+  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
+    if (input.available < DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE);
+    const header = input.bytes(0, DUBBO_HEADER_SIZE);
+    if (header[0] != MAGIC_HIGH || header[1] != MAGIC_LOW) return DecodeResult.fail("dubbo: bad magic");
+    const bodyLength = readU32(header, 12);
+    if (<u64>bodyLength + <u64>DUBBO_HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("dubbo: frame exceeds maxFrameSize");
+    const frameSize = <i32>bodyLength + DUBBO_HEADER_SIZE;
+    if (input.available < frameSize) return DecodeResult.needMore(frameSize);
+
+    const flags = header[2];
+    const status = header[3];
+    message.requestId = (<u64>readU32(header, 4) << 32) | <u64>readU32(header, 8);
+    message.frameSize = frameSize;
+    message.headerSize = DUBBO_HEADER_SIZE;
+    message.bodySize = <i32>bodyLength;
+    const hessian = (flags & SERIALIZATION_MASK) == HESSIAN2_SERIALIZATION_ID;
+
+    if ((flags & FLAG_REQUEST) == 0) {
+      message.type = (flags & FLAG_EVENT) != 0 ? MessageType.Heartbeat : MessageType.Response;
+      message.status = status == DubboStatus.Ok && !(hessian && carriesException(input, frameSize))
+        ? ResponseStatus.Ok
+        : ResponseStatus.Error;
+      return DecodeResult.done(frameSize);
+    }
+    if ((flags & FLAG_EVENT) != 0) {
+      message.type = MessageType.Heartbeat;
+      return DecodeResult.done(frameSize);
+    }
+    message.type = (flags & FLAG_TWO_WAY) != 0 ? MessageType.Request : MessageType.Oneway;
+    // Other serializations pass through as frames without metadata.
+    if (!hessian) return DecodeResult.done(frameSize);
+    const reader = new HessianReader(input, DUBBO_HEADER_SIZE, frameSize);
+    const layout = readRequestHead(reader, message.metadata);
+    if (layout === null) return DecodeResult.fail("dubbo: malformed request body");
+    message.metadata.setLazy(new AttachmentsResolver(input, layout, frameSize));
+    return DecodeResult.done(frameSize);
+  }
+
+  encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
+    const frame = input.bytes(0, message.frameSize).slice();
+    const isRequest = message.type == MessageType.Request || message.type == MessageType.Oneway;
+    if (mutation.isEmpty || !isRequest || (frame[2] & SERIALIZATION_MASK) != HESSIAN2_SERIALIZATION_ID) return frame;
+    const rewritten = withAttachments(frame, mutation);
+    return rewritten !== null ? rewritten : frame;
+  }
+
+  errorReply(request: Message, kind: ErrorKind, detail: string): Uint8Array {
+    const out = new HessianWriter(DUBBO_HEADER_SIZE + detail.length + 8);
+    out.byte(MAGIC_HIGH);
+    out.byte(MAGIC_LOW);
+    out.byte(HESSIAN2_SERIALIZATION_ID);
+    out.byte(dubboStatusFor(kind));
+    out.u64(request.requestId);
+    out.u32(0);
+    // A non-OK status carries the error message as one string (ExchangeCodec.encodeResponse).
+    out.string(detail);
+    out.patchU32(12, <u32>(out.length - DUBBO_HEADER_SIZE));
+    return out.toBytes();
+  }
+}
+
+/** Does an OK response body start with an exception result? Reads the first value only. */
+function carriesException(input: FrameInput, frameSize: i32): bool {
+  const reader = new HessianReader(input, DUBBO_HEADER_SIZE, frameSize, 8);
+  if (reader.atEnd) return false;
+  const kind = reader.readInt();
+  return kind == RESPONSE_WITH_EXCEPTION || kind == RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS;
+}
+
+/**
+ * The request `frame` with its attachments map rewritten: keys in `mutation` replace the old
+ * value or are added at the end; every other entry is copied byte for byte. Null when the body
+ * cannot be walked to its attachments.
+ */
+function withAttachments(frame: Uint8Array, mutation: Mutation): Uint8Array | null {
+  const reader = new HessianReader(new MemoryInput(frame), DUBBO_HEADER_SIZE, frame.length, frame.length);
+  const layout = readRequestHead(reader, null);
+  if (layout === null || !skipArguments(reader, layout)) return null;
+  const mapStart = reader.pos;
+  // Dubbo writes a map; a null or absent map is rewritten as a new untyped one.
+  let entriesStart = mapStart;
+  let hadMap = false;
+  if (reader.atEnd || reader.peek() == 0x4e) {
+    if (!reader.atEnd) reader.pos++;
+  } else {
+    if (!openMap(reader)) return null;
+    hadMap = true;
+    entriesStart = reader.pos;
+  }
+
+  const out = new HessianWriter(frame.length + 64 * (mutation.size + 1));
+  out.bytes(frame.subarray(0, mapStart));
+  if (hadMap) out.bytes(frame.subarray(mapStart, entriesStart));
+  else out.byte(0x48);
+  const written = new Array<bool>(mutation.size);
+  if (hadMap) {
+    while (true) {
+      const tag = reader.peek();
+      if (tag < 0) return null;
+      if (tag == 0x5a) {
+        reader.pos++;
+        break;
+      }
+      const keyStart = reader.pos;
+      let key: string | null = null;
+      if (HessianReader.isStringTag(tag)) key = reader.readString();
+      else reader.skipValue();
+      const valueStart = reader.pos;
+      if (reader.failed || !reader.skipValue()) return null;
+      const i = key !== null ? mutation.keys.indexOf(key) : -1;
+      if (i >= 0) {
+        out.bytes(frame.subarray(keyStart, valueStart));
+        out.string(mutation.values[i]);
+        written[i] = true;
+      } else {
+        out.bytes(frame.subarray(keyStart, reader.pos));
+      }
+    }
+  }
+  for (let i = 0; i < mutation.size; i++) {
+    if (written[i]) continue;
+    out.string(mutation.keys[i]);
+    out.string(mutation.values[i]);
+  }
+  out.byte(0x5a);
+  out.bytes(frame.subarray(reader.pos, frame.length));
+  out.patchU32(12, <u32>(out.length - DUBBO_HEADER_SIZE));
+  return out.toBytes();
+}
+
+function readU32(bytes: Uint8Array, at: i32): u32 {
+  return (<u32>bytes[at] << 24) | (<u32>bytes[at + 1] << 16) | (<u32>bytes[at + 2] << 8) | <u32>bytes[at + 3];
+}
+
+export class DubboCodecFactory extends CodecFactory {
+  get name(): string {
+    return "dubbo";
+  }
+  create(): Codec {
+    return new DubboCodec();
+  }
+}
