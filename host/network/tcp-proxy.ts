@@ -22,6 +22,7 @@ export interface DownstreamConnection {
 
 export class TcpProxy {
   private upstream: net.Socket | null = null;
+  private cluster: Cluster | null = null;
   private pending = new ByteBuffer();
   private pendingEnd = false;
   private started = false;
@@ -74,6 +75,7 @@ export class TcpProxy {
 
   private onUpstreamConnected(socket: net.Socket, address: string, cluster: Cluster): void {
     this.upstream = socket;
+    this.cluster = cluster;
     this.downstream.upstreamConnected(address);
     socket.on("data", (chunk: Buffer) => {
       cluster.countRx(chunk.length);
@@ -92,6 +94,7 @@ export class TcpProxy {
     if (this.pending.length > 0) {
       const bytes = this.pending.toBuffer();
       this.pending.drain(bytes.length);
+      this.cluster?.countTx(bytes.length);
       up.write(bytes);
     }
     if (this.pendingEnd && !up.writableEnded) up.end();
