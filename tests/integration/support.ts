@@ -1,0 +1,135 @@
+// What the protocol integration tests share: real peers in child processes, the local host running
+// build/meta_protocol.wasm in front of tcp_proxy, and a relay that splits a client's stream byte by byte.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { startEnvoy, type EnvoyServer } from "../../host/main.ts";
+import { LogLevel } from "../../host/wasm/types.ts";
+import { bootstrapFor } from "../network/support.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const PRODUCT_MODULE = path.join(root, "build/meta_protocol.wasm");
+
+export interface Peer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a peer script (`tests/peers/*.ts`) in its own node process. The script prints one JSON line
+ * `{"port": N}` when ready and exits when its stdin closes.
+ */
+export function startPeer(script: string, args: string[] = []): Promise<Peer> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(root, script), ...args], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const stop = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      try {
+        resolve({ port: Number(JSON.parse(line).port), stop });
+      } catch (err) {
+        void stop();
+        reject(new Error(`${script} printed ${line}: ${String(err)}`));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before printing its port`)));
+  });
+}
+
+export interface ProxyOptions {
+  /** Codec name as in the plugin configuration (short or Aeraki name). */
+  codec: string;
+  upstreamPort: number;
+  statPrefix?: string;
+  maxFrameSize?: number;
+  /** `metaProtocolFilters` entries. */
+  filters?: unknown[];
+  /** Another module than build/meta_protocol.wasm (examples). */
+  wasm?: string;
+}
+
+export interface MetaProxy {
+  port: number;
+  envoy: EnvoyServer;
+  /** A counter of the module (`meta_protocol.<statPrefix>.<name>`), 0 when never incremented. */
+  counter(name: string): number;
+  close(): Promise<void>;
+}
+
+/** The local host with the product module in front of tcp_proxy to the peer at `upstreamPort`. */
+export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
+  const statPrefix = o.statPrefix ?? o.codec.replace(/^aeraki\.meta_protocol\.codec\./, "");
+  const configuration: Record<string, unknown> = { statPrefix, codec: { name: o.codec } };
+  if (o.maxFrameSize !== undefined) configuration.maxFrameSize = o.maxFrameSize;
+  if (o.filters !== undefined) configuration.metaProtocolFilters = o.filters;
+  const envoy = await startEnvoy(
+    bootstrapFor({
+      wasm: o.wasm ?? PRODUCT_MODULE,
+      clusters: { upstream: o.upstreamPort },
+      defaultCluster: "upstream",
+      pluginConfiguration: JSON.stringify(configuration),
+    }),
+    { logLevel: LogLevel.Warn },
+  );
+  return {
+    port: envoy.listenerPort("test"),
+    envoy,
+    counter: (name) => envoy.stats.counter(`meta_protocol.${statPrefix}.${name}`),
+    close: () => envoy.close(),
+  };
+}
+
+/**
+ * A relay to `targetPort` that writes what the client sends one byte per write, yielding to the
+ * event loop between bytes, so the proxy behind it sees the stream split at every byte. Replies
+ * pass back unchanged.
+ */
+export async function byteSplitter(targetPort: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ port: targetPort, host: "127.0.0.1" });
+    upstream.setNoDelay(true);
+    sockets.add(client).add(upstream);
+    let queue: Promise<void> = Promise.resolve();
+    client.on("data", (chunk) => {
+      client.pause();
+      queue = queue.then(async () => {
+        for (const byte of chunk) {
+          if (upstream.destroyed) return;
+          upstream.write(Buffer.of(byte));
+          await new Promise((r) => setImmediate(r));
+        }
+        client.resume();
+      });
+    });
+    upstream.on("data", (d) => client.write(d));
+    client.on("end", () => void queue.then(() => upstream.end()));
+    upstream.on("end", () => client.end());
+    for (const s of [client, upstream]) {
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on("close", () => sockets.delete(s));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
