@@ -7,7 +7,10 @@ import { Mutation } from "./mutation";
 export enum DecodeStatus {
   /** Not enough bytes yet to tell where the frame ends or to read its header. */
   NeedMoreData = 0,
-  /** One frame decoded: `frameSize` says how many bytes it spans. */
+  /**
+   * One frame decoded: `frameSize` says how many bytes it spans. It may exceed `input.available`
+   * when the head of the frame held everything the codec needs: the rest passes unread.
+   */
   Done = 1,
   /** The bytes are not this protocol (or exceed limits): close the connection. */
   Error = 2,
@@ -48,8 +51,10 @@ export enum Direction {
 export abstract class Codec {
   /**
    * Decodes one frame at the start of `input` into `message` (reset by the caller). Must read
-   * only the ranges it needs: cost follows the header, not the payload. Frames larger than
-   * `maxFrameSize` are an Error, found from the length field without reading the frame.
+   * only the ranges it needs: cost follows the header, not the payload. Returns Done as soon as
+   * the frame's length and metadata are known, even before the payload has arrived. Frames larger
+   * than `maxFrameSize` are an Error, found from the length field without reading the frame.
+   * Malformed bytes are an Error too: every read is bounds-checked, nothing traps.
    */
   abstract decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult;
 
@@ -58,6 +63,11 @@ export abstract class Codec {
 
   /** The protocol's error reply to `request`, as the server would send it. */
   abstract errorReply(request: Message, kind: ErrorKind, detail: string): Uint8Array;
+
+  /** True for protocols without request ids (Redis): responses answer requests in order. */
+  pairsByOrder(): bool {
+    return false;
+  }
 }
 
 /** Makes one codec per connection (codecs may keep per-connection state, e.g. a detected transport). */
