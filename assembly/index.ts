@@ -1,9 +1,11 @@
-// The product module entry (build/meta_protocol.wasm). Initial version: the ABI layer with a
-// root context whose connections pass every byte through; the MetaProtocol framework takes over here.
+// The product module entry (build/meta_protocol.wasm): the MetaProtocol framework with the
+// built-in codecs and filters, answering any root id (Istio sets it to the WasmPlugin's name).
 import "./abi/abort";
 import { registerRootContext } from "./abi/dispatcher";
-import { RootContext } from "./abi/context";
+import { registerBuiltinCodecs } from "./codecs/index";
+import { MetaProtocolRoot } from "./meta/root";
 
 export * from "./abi/exports";
 
-registerRootContext((id: u32) => new RootContext(id), "");
+registerBuiltinCodecs();
+registerRootContext((id: u32) => new MetaProtocolRoot(id), "");

@@ -28,6 +28,12 @@ export abstract class BufferedInput extends FrameInput {
     this.windowLength = 0;
   }
 
+  /** The host buffer was edited (a frame replaced): its new size; cached bytes are stale. */
+  resized(bufferSize: i32): void {
+    this.bufferSize = bufferSize;
+    this.windowLength = 0;
+  }
+
   /** Carry bytes plus host bytes. */
   get length(): i32 {
     return this.carryLength + this.bufferSize;
@@ -100,6 +106,19 @@ export abstract class BufferedInput extends FrameInput {
     }
     this.carry = kept;
     this.carryLength = keep;
+    this.windowLength = 0;
+  }
+
+  /** A copy of logical bytes [from, from + length), to keep beyond this callback. */
+  copy(from: i32, length: i32): Uint8Array {
+    this.seek(from);
+    return this.bytes(0, length).slice();
+  }
+
+  /** Uses `bytes` as the carry: they passed on while no callback could read them (continue_stream). */
+  adoptCarry(bytes: Uint8Array): void {
+    this.carry = bytes;
+    this.carryLength = bytes.length;
     this.windowLength = 0;
   }
 

@@ -64,6 +64,17 @@ export abstract class Codec {
   /** The protocol's error reply to `request`, as the server would send it. */
   abstract errorReply(request: Message, kind: ErrorKind, detail: string): Uint8Array;
 
+  /**
+   * A request the upstream answers cheaply and harmlessly, paired like `request` (same request id,
+   * or same place in line), sent in its place when a filter answers `request` itself: a network
+   * filter can write to the client only while upstream bytes pass, so the local reply replaces the
+   * upstream's answer to this probe (Dubbo heartbeat, Redis PING, a call to an unknown method).
+   * Null when the protocol has none: the framework then closes the connection instead.
+   */
+  probeRequest(request: Message): Uint8Array | null {
+    return null;
+  }
+
   /** True for protocols without request ids (Redis): responses answer requests in order. */
   pairsByOrder(): bool {
     return false;

@@ -12,7 +12,7 @@ import { codecNames, filterNames, findCodec, findFilter } from "./registry";
 
 export const DEFAULT_MAX_FRAME_SIZE: i32 = 8 * 1024 * 1024;
 /** Frames are counted in i32 byte offsets; larger limits are refused. */
-const MAX_MAX_FRAME_SIZE: f64 = 1 << 30;
+const MAX_MAX_FRAME_SIZE: f64 = 1073741824;
 
 const KNOWN_FIELDS = ["statPrefix", "codec", "maxFrameSize", "metaProtocolFilters", "applicationProtocol"];
 

@@ -95,24 +95,32 @@ describe("product module (build/meta_protocol.wasm)", () => {
     assert.ok(new Uint8Array(r.exports.memory.buffer, a, 64).every((x) => x === 0xab));
   });
 
-  test("a connection passes through; a callback for an unknown context logs at critical and traps", () => {
+  test("a configured connection decodes frames; a callback for an unknown context logs at critical and traps", () => {
     const r = instantiate(code);
     r.properties.set("plugin_root_id", "anything");
+    const config = Buffer.from(JSON.stringify({ statPrefix: "t", codec: { name: "aeraki.meta_protocol.codec.dubbo" } }));
+    r.buffers.set(7, config); // PLUGIN_CONFIGURATION
+    const heartbeat = (flags: number, status: number) =>
+      Buffer.from([0xda, 0xbb, flags, status, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0]);
+    r.buffers.set(2, heartbeat(0xe2, 0)); // DOWNSTREAM_DATA: a Dubbo heartbeat request
+    r.buffers.set(3, heartbeat(0x22, 20)); // UPSTREAM_DATA: its answer
     const e = r.exports;
     e.proxy_on_context_create(1, 0);
     assert.deepEqual(r.calls[0][0], "proxy_get_property"); // the root id picks the factory
     assert.equal(e.proxy_on_vm_start(1, 0), 1);
-    assert.equal(e.proxy_on_configure(1, 0), 1);
+    assert.equal(e.proxy_on_configure(1, config.length), 1);
     e.proxy_on_context_create(2, 1);
     assert.equal(e.proxy_on_new_connection(2), 0);
-    assert.equal(e.proxy_on_downstream_data(2, 10, 0), 0);
-    assert.equal(e.proxy_on_upstream_data(2, 10, 1), 0);
+    assert.equal(e.proxy_on_downstream_data(2, 16, 0), 0);
+    assert.equal(e.proxy_on_upstream_data(2, 16, 1), 0);
     e.proxy_on_upstream_connection_close(2, 0);
     e.proxy_on_downstream_connection_close(2, 2);
     assert.equal(e.proxy_on_done(2), 1);
     e.proxy_on_log(2);
     e.proxy_on_delete(2);
-    assert.deepEqual(r.logs, []);
+    // The only log so far is the configuration summary, at info.
+    assert.deepEqual(r.logs.map(([level]) => level), [2]);
+    r.logs.length = 0;
     assert.throws(() => e.proxy_on_downstream_data(2, 1, 0), WebAssembly.RuntimeError);
     assert.equal(r.logs.length, 1);
     assert.equal(r.logs[0][0], 5); // critical

@@ -62,7 +62,7 @@ export interface ProxyOptions {
 export interface MetaProxy {
   port: number;
   envoy: EnvoyServer;
-  /** A counter of the module (`meta_protocol.<statPrefix>.<name>`), 0 when never incremented. */
+  /** A counter of the module (`meta_protocol.<statPrefix>.<name>`, in Envoy's `wasmcustom.` namespace), 0 when never incremented. */
   counter(name: string): number;
   close(): Promise<void>;
 }
@@ -85,7 +85,7 @@ export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
   return {
     port: envoy.listenerPort("test"),
     envoy,
-    counter: (name) => envoy.stats.counter(`meta_protocol.${statPrefix}.${name}`),
+    counter: (name) => envoy.stats.counter(`wasmcustom.meta_protocol.${statPrefix}.${name}`),
     close: () => envoy.close(),
   };
 }

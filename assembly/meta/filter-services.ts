@@ -1,0 +1,44 @@
+// What one filter on one connection may ask of it: wake-ups (through the root's tick: Envoy ticks
+// only root contexts), gRPC calls whose results come back to the same filter, and the upstream choice.
+import { FilterServices, UpstreamChoice } from "./filter";
+import { MetaProtocolConnection } from "./connection";
+import { MetaProtocolRoot } from "./root";
+
+export class ConnectionFilterServices extends FilterServices {
+  private grpcTokens: u32[] = [];
+
+  constructor(
+    private connection: MetaProtocolConnection,
+    private root: MetaProtocolRoot,
+    private filterIndex: i32,
+    private choice: UpstreamChoice | null,
+  ) {
+    super();
+  }
+
+  get connectionId(): u32 {
+    return this.connection.id;
+  }
+
+  wakeAfter(milliseconds: u32): void {
+    this.root.wakeAfter(this.connection.id, this.filterIndex, milliseconds);
+  }
+
+  grpcCall(upstream: Uint8Array, service: string, method: string, message: Uint8Array, timeoutMilliseconds: u32): u32 {
+    const token = this.connection.grpcCall(upstream, service, method, null, message, timeoutMilliseconds);
+    if (token != 0) this.grpcTokens.push(token);
+    return token;
+  }
+
+  /** Whether `token` is one of this filter's calls (forgotten once answered). */
+  takeGrpcCall(token: u32): bool {
+    const i = this.grpcTokens.indexOf(token);
+    if (i < 0) return false;
+    this.grpcTokens.splice(i, 1);
+    return true;
+  }
+
+  get upstream(): UpstreamChoice | null {
+    return this.choice;
+  }
+}
