@@ -1,11 +1,9 @@
-// The product module entry (build/meta_protocol.wasm): the MetaProtocol framework with the
-// built-in codecs and filters, answering any root id (Istio sets it to the WasmPlugin's name).
+// The product module entry (build/meta_protocol.wasm): the framework with the built-in codecs and
+// filters, written exactly as a user's module is (see examples/ and README "Extending").
 import "./abi/abort";
-import { registerRootContext } from "./abi/dispatcher";
-import { registerBuiltinCodecs } from "./codecs/index";
-import { MetaProtocolRoot } from "./meta/root";
+import { registerBuiltinCodecs, startMetaProtocol } from "./framework";
 
 export * from "./abi/exports";
 
 registerBuiltinCodecs();
-registerRootContext((id: u32) => new MetaProtocolRoot(id), "");
+startMetaProtocol();
