@@ -100,6 +100,7 @@ function readRequestHead(reader: HessianReader, metadata: Metadata | null): Requ
     metadata.set("interface", path);
     metadata.set("method", method);
     if (version.length > 0) metadata.set("version", version);
+    metadata.set("parameter_types", descriptor);
   }
   const layout = new RequestLayout();
   layout.argsStart = reader.pos;
@@ -164,7 +165,8 @@ export class DubboCodec extends Codec {
     const bodyLength = readU32(header, 12);
     if (<u64>bodyLength + <u64>DUBBO_HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("dubbo: frame exceeds maxFrameSize");
     const frameSize = <i32>bodyLength + DUBBO_HEADER_SIZE;
-    if (input.available < frameSize) return DecodeResult.needMore(frameSize);
+    // Payload passthrough: only the head of the body is read; the rest may not have arrived yet.
+    const readable = input.available < frameSize ? input.available : frameSize;
 
     const flags = header[2];
     const status = header[3];
@@ -176,9 +178,14 @@ export class DubboCodec extends Codec {
 
     if ((flags & FLAG_REQUEST) == 0) {
       message.type = (flags & FLAG_EVENT) != 0 ? MessageType.Heartbeat : MessageType.Response;
-      message.status = status == DubboStatus.Ok && !(hessian && carriesException(input, frameSize))
-        ? ResponseStatus.Ok
-        : ResponseStatus.Error;
+      if (status != DubboStatus.Ok) {
+        message.status = ResponseStatus.Error;
+        return DecodeResult.done(frameSize);
+      }
+      // An OK status may still carry an exception: the first body value says which.
+      const inspectBody = hessian && message.type == MessageType.Response && bodyLength > 0;
+      if (inspectBody && readable == DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE + 1);
+      message.status = inspectBody && carriesException(input, readable) ? ResponseStatus.Error : ResponseStatus.Ok;
       return DecodeResult.done(frameSize);
     }
     if ((flags & FLAG_EVENT) != 0) {
@@ -188,11 +195,29 @@ export class DubboCodec extends Codec {
     message.type = (flags & FLAG_TWO_WAY) != 0 ? MessageType.Request : MessageType.Oneway;
     // Other serializations pass through as frames without metadata.
     if (!hessian) return DecodeResult.done(frameSize);
-    const reader = new HessianReader(input, DUBBO_HEADER_SIZE, frameSize);
+    const reader = new HessianReader(input, DUBBO_HEADER_SIZE, readable);
     const layout = readRequestHead(reader, message.metadata);
-    if (layout === null) return DecodeResult.fail("dubbo: malformed request body");
-    message.metadata.setLazy(new AttachmentsResolver(input, layout, frameSize));
+    if (layout === null) {
+      // A head cut short by the end of the buffered bytes needs more; a whole one that fails is malformed.
+      if (readable < frameSize) return DecodeResult.needMore(0);
+      return DecodeResult.fail("dubbo: malformed request body");
+    }
+    // Attachments of a frame not wholly buffered yet are out of reach: their keys stay absent.
+    message.metadata.setLazy(new AttachmentsResolver(input, layout, readable));
     return DecodeResult.done(frameSize);
+  }
+
+  /** A heartbeat with the request's id: every Dubbo server answers it at once. */
+  probeRequest(request: Message): Uint8Array | null {
+    const out = new HessianWriter(DUBBO_HEADER_SIZE + 1);
+    out.byte(MAGIC_HIGH);
+    out.byte(MAGIC_LOW);
+    out.byte(FLAG_REQUEST | FLAG_TWO_WAY | FLAG_EVENT | HESSIAN2_SERIALIZATION_ID);
+    out.byte(0);
+    out.u64(request.requestId);
+    out.u32(1);
+    out.byte(0x4e); // hessian2 null: the heartbeat's data
+    return out.toBytes();
   }
 
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
@@ -219,8 +244,8 @@ export class DubboCodec extends Codec {
 }
 
 /** Does an OK response body start with an exception result? Reads the first value only. */
-function carriesException(input: FrameInput, frameSize: i32): bool {
-  const reader = new HessianReader(input, DUBBO_HEADER_SIZE, frameSize, 8);
+function carriesException(input: FrameInput, readable: i32): bool {
+  const reader = new HessianReader(input, DUBBO_HEADER_SIZE, readable, 8);
   if (reader.atEnd) return false;
   const kind = reader.readInt();
   return kind == RESPONSE_WITH_EXCEPTION || kind == RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS;

@@ -138,18 +138,55 @@ describe("DubboCodec decode", () => {
     expect(m.metadata.get("method")).toBe("sayHello");
   });
 
-  it("needs more data until the last byte of the frame, at every split", () => {
+  it("at every split: needs more data until the head is in, then decodes the same frame without its payload", () => {
     const frames: Uint8Array[] = [REQUEST_202, RESPONSE_OK, HEARTBEAT, ONEWAY];
     const m = new Message();
+    const whole = new Message();
     for (let f = 0; f < frames.length; f++) {
       const bytes = frames[f];
+      expect(decodeBytes(bytes, whole).status).toBe(DecodeStatus.Done);
+      let firstDone = -1;
       for (let n = 0; n < bytes.length; n++) {
         const r = decodeBytes(bytes.subarray(0, n), m);
-        expect(r.status).toBe(DecodeStatus.NeedMoreData);
-        expect(r.frameSize).toBe(n < 16 ? 16 : bytes.length);
+        if (n < 16) {
+          expect(r.status).toBe(DecodeStatus.NeedMoreData);
+          expect(r.frameSize).toBe(16);
+          continue;
+        }
+        if (r.status == DecodeStatus.NeedMoreData) {
+          // Once done, later splits never go back to needing more.
+          expect(firstDone).toBe(-1);
+          continue;
+        }
+        if (firstDone < 0) firstDone = n;
+        expect(r.status).toBe(DecodeStatus.Done);
+        expect(r.frameSize).toBe(bytes.length);
+        expect(m.type).toBe(whole.type);
+        expect(m.requestId).toBe(whole.requestId);
+        expect(m.status).toBe(whole.status);
+        expect(m.metadata.get("method")).toBe(whole.metadata.get("method"));
+        expect(m.metadata.get("interface")).toBe(whole.metadata.get("interface"));
       }
-      expect(decodeBytes(bytes, m).status).toBe(DecodeStatus.Done);
     }
+  });
+
+  it("decodes a request's head before its arguments arrive", () => {
+    const m = new Message();
+    // The head strings end well before the frame does: Done with the whole frame's size.
+    const r = decodeBytes(REQUEST_202.subarray(0, REQUEST_202.length - 8), m);
+    expect(r.status).toBe(DecodeStatus.Done);
+    expect(r.frameSize).toBe(REQUEST_202.length);
+    expect(m.metadata.get("method")).not.toBeNull();
+  });
+
+  it("probes with a heartbeat of the same id", () => {
+    const m = new Message();
+    decodeBytes(REQUEST_202, m);
+    const probe = codec.probeRequest(m)!;
+    const p = new Message();
+    expect(decodeBytes(probe, p).status).toBe(DecodeStatus.Done);
+    expect(p.type).toBe(MessageType.Heartbeat);
+    expect(p.requestId).toBe(m.requestId);
   });
 
   it("takes frames back to back", () => {
