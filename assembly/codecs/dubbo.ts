@@ -158,6 +158,18 @@ class AttachmentsResolver extends LazyMetadata {
 }
 
 export class DubboCodec extends Codec {
+  /** Reused for every frame of the connection. */
+  private reader: HessianReader = new HessianReader(new MemoryInput(new Uint8Array(0)), 0, 0);
+
+  /** Does an OK response body start with an exception result? Reads the first value only. */
+  private carriesException(input: FrameInput, readable: i32): bool {
+    const reader = this.reader;
+    reader.reset(input, DUBBO_HEADER_SIZE, readable, 8);
+    if (reader.atEnd) return false;
+    const kind = reader.readInt();
+    return kind == RESPONSE_WITH_EXCEPTION || kind == RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS;
+  }
+
   decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
     if (input.available < DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE);
     const header = input.bytes(0, DUBBO_HEADER_SIZE);
@@ -185,7 +197,7 @@ export class DubboCodec extends Codec {
       // An OK status may still carry an exception: the first body value says which.
       const inspectBody = hessian && message.type == MessageType.Response && bodyLength > 0;
       if (inspectBody && readable == DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE + 1);
-      message.status = inspectBody && carriesException(input, readable) ? ResponseStatus.Error : ResponseStatus.Ok;
+      message.status = inspectBody && this.carriesException(input, readable) ? ResponseStatus.Error : ResponseStatus.Ok;
       return DecodeResult.done(frameSize);
     }
     if ((flags & FLAG_EVENT) != 0) {
@@ -195,7 +207,8 @@ export class DubboCodec extends Codec {
     message.type = (flags & FLAG_TWO_WAY) != 0 ? MessageType.Request : MessageType.Oneway;
     // Other serializations pass through as frames without metadata.
     if (!hessian) return DecodeResult.done(frameSize);
-    const reader = new HessianReader(input, DUBBO_HEADER_SIZE, readable);
+    const reader = this.reader;
+    reader.reset(input, DUBBO_HEADER_SIZE, readable, 256);
     const layout = readRequestHead(reader, message.metadata);
     if (layout === null) {
       // A head cut short by the end of the buffered bytes needs more; a whole one that fails is malformed.
@@ -243,13 +256,6 @@ export class DubboCodec extends Codec {
   }
 }
 
-/** Does an OK response body start with an exception result? Reads the first value only. */
-function carriesException(input: FrameInput, readable: i32): bool {
-  const reader = new HessianReader(input, DUBBO_HEADER_SIZE, readable, 8);
-  if (reader.atEnd) return false;
-  const kind = reader.readInt();
-  return kind == RESPONSE_WITH_EXCEPTION || kind == RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS;
-}
 
 /**
  * The request `frame` with its attachments map rewritten: keys in `mutation` replace the old

@@ -6,19 +6,32 @@ import { FrameInput } from "../meta/input";
 
 /** Nesting a skipped value may have before we give up (keeps the VM stack bounded). */
 const MAX_DEPTH: i32 = 64;
+const EMPTY = new Uint8Array(0);
 
 export class HessianReader {
   /** Offset (from the frame start) of the next byte to read. */
   pos: i32;
   /** Set by any read past `end` or any malformed value; every later read then fails too. */
   failed: bool = false;
-  private window: Uint8Array = new Uint8Array(0);
+  private window: Uint8Array = EMPTY;
   private windowStart: i32 = 0;
   /** Field counts of the class definitions seen so far, in order ('C' ... 'O' refers to them). */
   private classFields: i32[] = [];
 
   constructor(private input: FrameInput, start: i32, private end: i32, private minWindow: i32 = 256) {
     this.pos = start;
+  }
+
+  /** Reads another frame with the same object (a codec keeps one: no allocation per message). */
+  reset(input: FrameInput, start: i32, end: i32, minWindow: i32): void {
+    this.input = input;
+    this.pos = start;
+    this.end = end;
+    this.minWindow = minWindow;
+    this.failed = false;
+    this.windowStart = 0;
+    this.window = EMPTY;
+    if (this.classFields.length > 0) this.classFields.length = 0;
   }
 
   /** Makes frame bytes [from, from + n) addressable in the window; false (and failed) beyond `end`. */
@@ -113,31 +126,48 @@ export class HessianReader {
     return null;
   }
 
-  /** Consumes `chars` UTF-16 units of UTF-8 text (a 4-byte sequence counts as two). */
+  /**
+   * Consumes `chars` UTF-16 units of UTF-8 text (a 4-byte sequence counts as two). Walks the
+   * window's memory directly: this loop runs once per character of every string a request head
+   * carries, so it makes no calls (each would cost a shadow-stack frame in AssemblyScript).
+   */
   private utf8Chars(chars: i32, decode: bool): string | null {
     const start = this.pos;
     let p = start;
-    for (let i = 0; i < chars; i++) {
-      if (!this.cover(start, p - start + 1)) return null;
-      const lead = this.at(p);
-      let n = 1;
-      if (lead >= 0xf0 && lead < 0xf8) {
-        n = 4;
-        i++;
-      } else if (lead >= 0xe0) {
-        n = 3;
-      } else if (lead >= 0xc0) {
-        n = 2;
-      } else if (lead >= 0x80) {
-        this.failed = true;
-        return null;
+    let left = chars;
+    // Every character takes at least one byte: make that much addressable at once.
+    let need = left;
+    while (left > 0) {
+      if (!this.cover(start, p - start + need)) return null;
+      const base = this.window.dataStart - <usize>this.windowStart;
+      const windowEnd = this.windowStart + this.window.length;
+      need = left;
+      while (left > 0) {
+        const lead = <i32>load<u8>(base + <usize>p);
+        let n = 1;
+        if (lead >= 0x80) {
+          if (lead >= 0xf8) return this.malformed();
+          else if (lead >= 0xf0) n = 4;
+          else if (lead >= 0xe0) n = 3;
+          else if (lead >= 0xc0) n = 2;
+          else return this.malformed();
+        }
+        if (p + n > windowEnd) {
+          need = n + left - 1;
+          break;
+        }
+        p += n;
+        left -= n == 4 ? 2 : 1;
       }
-      p += n;
     }
-    if (!this.cover(start, p - start)) return null;
     this.pos = p;
     if (!decode) return "";
     return String.UTF8.decodeUnsafe(this.window.dataStart + <usize>(start - this.windowStart), <usize>(p - start));
+  }
+
+  private malformed(): string | null {
+    this.failed = true;
+    return null;
   }
 
   /** An int value (compact forms and 'I'); -1 with `failed` set when it is not one. */

@@ -16,7 +16,7 @@ import { InFlightRequest, InFlightRequests } from "./in-flight";
 import { Message, MessageType, ResponseStatus } from "./message";
 import { Mutation } from "./mutation";
 import { MetaProtocolRoot } from "./root";
-import { MetaStats } from "./stats";
+import { MetaStats, Stat } from "./stats";
 import { ConnectionUpstreamChoice } from "./upstream-choice";
 
 /** Decided frames may wait this long behind an incomplete header before its bytes are copied instead. */
@@ -44,6 +44,7 @@ export class MetaProtocolConnection extends NetworkContext {
   private upstreamChoice: ConnectionUpstreamChoice | null = null;
   private heldCount: i32 = 0;
   private inDownstreamCallback: bool = false;
+  private clockNanos: u64 = 0;
   private closed: bool = false;
 
   constructor(id: u32, root: MetaProtocolRoot) {
@@ -69,7 +70,8 @@ export class MetaProtocolConnection extends NetworkContext {
   }
 
   onNewConnection(): FilterStatus {
-    this.stats.add(this.stats.connectionActive, 1);
+    this.stats.add(Stat.ConnectionActive, 1);
+    this.stats.flush();
     // A filter that picks the cluster needs the first request before tcp_proxy connects.
     return this.upstreamChoice !== null ? FilterStatus.StopIteration : FilterStatus.Continue;
   }
@@ -79,7 +81,19 @@ export class MetaProtocolConnection extends NetworkContext {
     this.inDownstreamCallback = true;
     const status = this.decodeRequests(<i32>size, endOfStream);
     this.inDownstreamCallback = false;
+    this.endCallback();
     return status;
+  }
+
+  /** The time, read from the host once per callback: the messages of one read arrived together. */
+  private now(): u64 {
+    if (this.clockNanos == 0) this.clockNanos = currentTimeNanoseconds();
+    return this.clockNanos;
+  }
+
+  private endCallback(): void {
+    this.clockNanos = 0;
+    this.stats.flush();
   }
 
   private decodeRequests(size: i32, endOfStream: bool): FilterStatus {
@@ -93,7 +107,7 @@ export class MetaProtocolConnection extends NetworkContext {
       const result = this.codec.decode(s.input, Direction.Downstream, message, this.config.maxFrameSize);
       if (result.status == DecodeStatus.NeedMoreData) break;
       if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
-        this.stats.inc(this.stats.requestDecodingError);
+        this.stats.inc(Stat.RequestDecodingError);
         return this.fail("request: " + result.error);
       }
       pos = this.onRequest(s, pos, result.frameSize);
@@ -118,11 +132,11 @@ export class MetaProtocolConnection extends NetworkContext {
     const message = this.message;
     const type = message.type;
     if (type == MessageType.Heartbeat) {
-      this.stats.inc(this.stats.heartbeat);
+      this.stats.inc(Stat.Heartbeat);
       return s.advance(pos, frameSize);
     }
-    if (type == MessageType.Oneway) this.stats.inc(this.stats.requestOneway);
-    else this.stats.inc(this.stats.request);
+    if (type == MessageType.Oneway) this.stats.inc(Stat.RequestOneway);
+    else this.stats.inc(Stat.Request);
     let mutation = this.mutation;
     if (!mutation.isEmpty) this.mutation = mutation = new Mutation();
     const outcome = this.chain.onRequest(message, mutation);
@@ -139,8 +153,8 @@ export class MetaProtocolConnection extends NetworkContext {
   }
 
   private track(requestId: u64, reply: Uint8Array | null): void {
-    this.inFlight.add(requestId, new InFlightRequest(currentTimeNanoseconds(), reply));
-    this.stats.add(this.stats.requestActive, 1);
+    this.inFlight.add(requestId, new InFlightRequest(this.now(), reply));
+    this.stats.add(Stat.RequestActive, 1);
   }
 
   /** Re-encodes a whole frame with the filters' mutation; frames not wholly here pass as they are. */
@@ -166,11 +180,11 @@ export class MetaProtocolConnection extends NetworkContext {
     const probe = oneway ? new Uint8Array(0) : this.codec.probeRequest(message);
     if (probe === null || pos < s.input.carried) {
       // No way to reach the client: the request must not pass either.
-      this.stats.inc(this.stats.localReplyClosed);
+      this.stats.inc(Stat.LocalReplyConnectionClosed);
       this.fail("local reply cannot be delivered: " + this.chain.replyDetail);
       return s.length;
     }
-    this.stats.inc(this.stats.localReply);
+    this.stats.inc(Stat.LocalReply);
     const end = pos + frameSize;
     s.replace(pos, end < s.length ? end : s.length, probe);
     if (end > s.length) s.dropNext(end - s.length);
@@ -190,14 +204,16 @@ export class MetaProtocolConnection extends NetworkContext {
       const result = this.codec.decode(s.input, Direction.Upstream, message, this.config.maxFrameSize);
       if (result.status == DecodeStatus.NeedMoreData) break;
       if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
-        this.stats.inc(this.stats.responseDecodingError);
+        this.stats.inc(Stat.ResponseDecodingError);
         this.fail("response: " + result.error);
+        this.endCallback();
         return FilterStatus.Continue;
       }
       pos = this.onResponse(s, pos, result.frameSize);
     }
     // The write path cannot wait: an incomplete header is copied for the next callback.
     s.passed(pos);
+    this.endCallback();
     return FilterStatus.Continue;
   }
 
@@ -207,15 +223,15 @@ export class MetaProtocolConnection extends NetworkContext {
     const answersProbe = this.inFlight.peekReply(message.requestId) !== null;
     if (type == MessageType.Request || type == MessageType.Oneway || (type == MessageType.Heartbeat && !answersProbe)) {
       // Server-initiated frames (heartbeats) pass as they are.
-      if (type == MessageType.Heartbeat) this.stats.inc(this.stats.heartbeat);
+      if (type == MessageType.Heartbeat) this.stats.inc(Stat.Heartbeat);
       return s.advance(pos, frameSize);
     }
     const request = this.inFlight.take(message.requestId);
     if (request === null) {
-      this.stats.inc(this.stats.responseUnpaired);
+      this.stats.inc(Stat.ResponseUnpaired);
       return s.advance(pos, frameSize);
     }
-    this.stats.add(this.stats.requestActive, -1);
+    this.stats.add(Stat.RequestActive, -1);
     const reply = request.reply;
     if (reply !== null) {
       if (pos < s.input.carried) {
@@ -227,9 +243,9 @@ export class MetaProtocolConnection extends NetworkContext {
       if (end > s.length) s.dropNext(end - s.length);
       return pos + reply.length;
     }
-    this.stats.inc(this.stats.response);
-    this.stats.inc(message.status == ResponseStatus.Ok ? this.stats.responseSuccess : this.stats.responseError);
-    this.stats.record(this.stats.requestTimeMs, (currentTimeNanoseconds() - request.startNanos) / 1_000_000);
+    this.stats.inc(Stat.Response);
+    this.stats.inc(message.status == ResponseStatus.Ok ? Stat.ResponseSuccess : Stat.ResponseError);
+    this.stats.recordRequestTime((this.now() - request.startNanos) / 1_000_000);
     if (this.chain.filters.length > 0) this.chain.onResponse(message, this.mutation);
     return s.advance(pos, frameSize);
   }
@@ -238,9 +254,14 @@ export class MetaProtocolConnection extends NetworkContext {
   heldMessageDone(held: ChainHeldMessage, outcome: ChainOutcome): void {
     if (this.closed) return;
     this.heldCount--;
+    this.heldMessageSettled(held, outcome);
+    this.endCallback();
+  }
+
+  private heldMessageSettled(held: ChainHeldMessage, outcome: ChainOutcome): void {
     if (outcome == ChainOutcome.Reply) {
       // Outside on_downstream_data Envoy lets no filter edit the client's bytes.
-      this.stats.inc(this.stats.localReplyClosed);
+      this.stats.inc(Stat.LocalReplyConnectionClosed);
       this.fail("local reply to a held request cannot be delivered: " + held.replyDetail);
       return;
     }
@@ -301,9 +322,10 @@ export class MetaProtocolConnection extends NetworkContext {
     if (this.finished) return;
     this.finished = true;
     this.closed = true;
-    this.stats.add(this.stats.connectionActive, -1);
-    this.stats.add(this.stats.requestActive, -this.inFlight.size);
+    this.stats.add(Stat.ConnectionActive, -1);
+    this.stats.add(Stat.RequestActive, -this.inFlight.size);
     for (let i = 0; i < this.chain.filters.length; i++) this.chain.filters[i].onConnectionClose();
+    this.stats.flush();
     (this.root as MetaProtocolRoot).forgetConnection(this.id);
   }
 }

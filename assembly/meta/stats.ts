@@ -1,51 +1,71 @@
 // The module's metrics for one plugin configuration, named `meta_protocol.<statPrefix>.<name>`
-// after Aeraki's MetaProtocol proxy (Envoy shows them without the `wasmcustom.` prefix it adds).
+// after Aeraki's MetaProtocol proxy (Envoy keeps them in its `wasmcustom.` namespace). Counts are
+// summed in guest memory and sent to the host once per data callback (`flush`): every host call
+// crosses the VM boundary, and a callback may carry hundreds of pipelined messages.
 import { defineMetric, incrementMetric, recordMetric } from "../abi/host";
 import { MetricType } from "../abi/types";
 
+const NAMES: string[] = [
+  "request", "request_oneway", "heartbeat", "request_decoding_error", "response", "response_success",
+  "response_error", "response_decoding_error", "response_unpaired", "local_reply", "local_reply_connection_closed",
+  "request_active", "connection_active",
+];
+const GAUGES = 2; // the last NAMES
+
+export enum Stat {
+  Request = 0,
+  RequestOneway = 1,
+  Heartbeat = 2,
+  RequestDecodingError = 3,
+  Response = 4,
+  ResponseSuccess = 5,
+  ResponseError = 6,
+  ResponseDecodingError = 7,
+  ResponseUnpaired = 8,
+  LocalReply = 9,
+  LocalReplyConnectionClosed = 10,
+  RequestActive = 11,
+  ConnectionActive = 12,
+}
+
 export class MetaStats {
-  readonly request: u32;
-  readonly requestOneway: u32;
-  readonly heartbeat: u32;
-  readonly requestDecodingError: u32;
-  readonly response: u32;
-  readonly responseSuccess: u32;
-  readonly responseError: u32;
-  readonly responseDecodingError: u32;
-  readonly responseUnpaired: u32;
-  readonly localReply: u32;
-  readonly localReplyClosed: u32;
-  readonly requestActive: u32;
-  readonly connectionActive: u32;
-  readonly requestTimeMs: u32;
+  private ids: u32[] = [];
+  private pending: i64[] = [];
+  private dirty: bool = false;
+  private requestTimeMs: u32;
 
   constructor(readonly prefix: string) {
     const p = "meta_protocol." + prefix + ".";
-    this.request = defineMetric(MetricType.Counter, p + "request");
-    this.requestOneway = defineMetric(MetricType.Counter, p + "request_oneway");
-    this.heartbeat = defineMetric(MetricType.Counter, p + "heartbeat");
-    this.requestDecodingError = defineMetric(MetricType.Counter, p + "request_decoding_error");
-    this.response = defineMetric(MetricType.Counter, p + "response");
-    this.responseSuccess = defineMetric(MetricType.Counter, p + "response_success");
-    this.responseError = defineMetric(MetricType.Counter, p + "response_error");
-    this.responseDecodingError = defineMetric(MetricType.Counter, p + "response_decoding_error");
-    this.responseUnpaired = defineMetric(MetricType.Counter, p + "response_unpaired");
-    this.localReply = defineMetric(MetricType.Counter, p + "local_reply");
-    this.localReplyClosed = defineMetric(MetricType.Counter, p + "local_reply_connection_closed");
-    this.requestActive = defineMetric(MetricType.Gauge, p + "request_active");
-    this.connectionActive = defineMetric(MetricType.Gauge, p + "connection_active");
+    for (let i = 0; i < NAMES.length; i++) {
+      const type = i >= NAMES.length - GAUGES ? MetricType.Gauge : MetricType.Counter;
+      this.ids.push(defineMetric(type, p + NAMES[i]));
+      this.pending.push(0);
+    }
     this.requestTimeMs = defineMetric(MetricType.Histogram, p + "request_time_ms");
   }
 
-  inc(metric: u32): void {
-    incrementMetric(metric, 1);
+  inc(stat: Stat): void {
+    this.add(stat, 1);
   }
 
-  add(metric: u32, delta: i64): void {
-    incrementMetric(metric, delta);
+  add(stat: Stat, delta: i64): void {
+    unchecked(this.pending[stat] += delta);
+    this.dirty = true;
   }
 
-  record(metric: u32, value: u64): void {
-    recordMetric(metric, value);
+  recordRequestTime(milliseconds: u64): void {
+    recordMetric(this.requestTimeMs, milliseconds);
+  }
+
+  /** Sends the summed counts to the host. */
+  flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    for (let i = 0; i < this.pending.length; i++) {
+      const delta = unchecked(this.pending[i]);
+      if (delta == 0) continue;
+      unchecked((this.pending[i] = 0));
+      incrementMetric(unchecked(this.ids[i]), delta);
+    }
   }
 }
