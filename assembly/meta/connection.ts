@@ -122,9 +122,22 @@ export class MetaProtocolConnection extends NetworkContext {
       s.hold(pos);
       return FilterStatus.StopIteration;
     }
+    if (this.upstreamChoice !== null && !this.upstreamChoice!.isStarted) {
+      this.releaseHeldBuffer(pos);
+      return FilterStatus.Continue;
+    }
     s.passed(pos);
-    this.upstreamStarts();
     return FilterStatus.Continue;
+  }
+
+  /**
+   * tcp_proxy starts now, for the cluster a filter chose. It keeps these bytes while it connects
+   * (reads disabled) and Envoy then hands the same buffer to the filter chain again from the
+   * start: decoding resumes after what was decided, nothing is carried.
+   */
+  private releaseHeldBuffer(pos: i32): void {
+    this.requests.hold(pos);
+    this.upstreamChoice!.isStarted = true;
   }
 
   /** One decoded request at `pos`; returns where the next frame starts. */
@@ -185,11 +198,17 @@ export class MetaProtocolConnection extends NetworkContext {
       return s.length;
     }
     this.stats.inc(Stat.LocalReply);
-    const end = pos + frameSize;
-    s.replace(pos, end < s.length ? end : s.length, probe);
-    if (end > s.length) s.dropNext(end - s.length);
+    this.replaceFrame(s, pos, frameSize, probe);
     if (!oneway) this.track(message.requestId, reply);
     return pos + probe.length;
+  }
+
+  /** Puts `bytes` in place of the frame at `pos`; the part of it still to come will be dropped. */
+  private replaceFrame(s: FrameStream, pos: i32, frameSize: i32, bytes: Uint8Array): void {
+    const end = pos + frameSize;
+    const here = s.length;
+    s.replace(pos, end < here ? end : here, bytes);
+    if (end > here) s.dropNext(end - here);
   }
 
   onUpstreamData(size: usize, endOfStream: bool): FilterStatus {
@@ -238,9 +257,7 @@ export class MetaProtocolConnection extends NetworkContext {
         this.fail("local reply lost: the probe's answer already passed");
         return s.length;
       }
-      const end = pos + frameSize;
-      s.replace(pos, end < s.length ? end : s.length, reply);
-      if (end > s.length) s.dropNext(end - s.length);
+      this.replaceFrame(s, pos, frameSize, reply);
       return pos + reply.length;
     }
     this.stats.inc(Stat.Response);
@@ -266,16 +283,11 @@ export class MetaProtocolConnection extends NetworkContext {
       return;
     }
     if (this.heldCount == 0 && !this.inDownstreamCallback) {
-      this.requests.passedWhileAway();
-      this.upstreamStarts();
+      const choice = this.upstreamChoice;
+      if (choice !== null && !choice.isStarted) choice.isStarted = true; // the buffer comes back: see releaseHeldBuffer
+      else this.requests.passedWhileAway();
       continueStream(StreamType.Downstream);
     }
-  }
-
-  /** Client bytes go on: tcp_proxy connects now if it had not (to the cluster a filter chose). */
-  private upstreamStarts(): void {
-    const choice = this.upstreamChoice;
-    if (choice !== null) choice.isStarted = true;
   }
 
   private fail(reason: string): FilterStatus {

@@ -28,6 +28,7 @@ export class Connection implements DownstreamConnection {
   private wasmFilters: NetworkFilter[] = [];
   private upstreamAddress: string | undefined;
   private closed = false;
+  private readDisableCount = 0;
   tcpProxy!: TcpProxy;
 
   constructor(
@@ -89,6 +90,21 @@ export class Connection implements DownstreamConnection {
 
   upstreamConnected(address: string): void {
     this.upstreamAddress = address;
+  }
+
+  /**
+   * ConnectionImpl::readDisable: counted; back at zero, bytes already in the read buffer go through
+   * the filter chain again from its first filter (Envoy's `dispatch_buffered_data_` fake read event).
+   */
+  readDisable(disable: boolean): void {
+    if (this.closed) return;
+    if (disable) {
+      if (this.readDisableCount++ === 0) this.socket.pause();
+      return;
+    }
+    if (this.readDisableCount === 0 || --this.readDisableCount > 0) return;
+    this.socket.resume();
+    if (this.readBuffer.length > 0 || this.readEnd) setImmediate(() => this.continueFrom(0));
   }
 
   write(data: Buffer, endStream: boolean): void {

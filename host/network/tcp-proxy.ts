@@ -2,6 +2,8 @@
 // onNewConnection it picks the cluster, from the filter state `envoy.tcp_proxy.cluster` if a
 // filter before it set one, else its configured cluster, and connects; client bytes wait in its
 // own buffer until the upstream is up; end of stream is passed on as a half-close both ways.
+// While it connects the downstream is read-disabled; bytes that reached the read buffer before
+// that are handed to the whole filter chain again once reads resume, as Envoy does.
 import type net from "node:net";
 import type { StatsStore } from "../stats.ts";
 import { ByteBuffer } from "./buffer.ts";
@@ -18,6 +20,8 @@ export interface DownstreamConnection {
   /** Closes the downstream connection (flushing what was written). */
   close(): void;
   upstreamConnected(address: string): void;
+  /** Connection::readDisable: reads stop while disabled; re-enabling dispatches buffered bytes again. */
+  readDisable(disable: boolean): void;
 }
 
 export class TcpProxy {
@@ -49,6 +53,8 @@ export class TcpProxy {
       this.downstream.close();
       return FilterStatus.StopIteration;
     }
+    // As Envoy: no reads until the upstream is up, so no client bytes can outrun the connection.
+    this.downstream.readDisable(true);
     cluster.connect(
       (socket, address) => this.onUpstreamConnected(socket, address, cluster),
       () => this.downstream.close(),
@@ -86,6 +92,7 @@ export class TcpProxy {
     socket.on("error", () => {}); // reported by close
     socket.on("close", () => this.downstream.close());
     this.flush();
+    this.downstream.readDisable(false);
   }
 
   private flush(): void {

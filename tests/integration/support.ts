@@ -57,6 +57,8 @@ export interface ProxyOptions {
   filters?: unknown[];
   /** Another module than build/meta_protocol.wasm (examples). */
   wasm?: string;
+  /** More clusters by name (port on 127.0.0.1) for routing; tcp_proxy's own cluster is `upstream`. */
+  clusters?: Record<string, number>;
 }
 
 export interface MetaProxy {
@@ -76,7 +78,7 @@ export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
   const envoy = await startEnvoy(
     bootstrapFor({
       wasm: o.wasm ?? PRODUCT_MODULE,
-      clusters: { upstream: o.upstreamPort },
+      clusters: { upstream: o.upstreamPort, ...o.clusters },
       defaultCluster: "upstream",
       pluginConfiguration: JSON.stringify(configuration),
     }),

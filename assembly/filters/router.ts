@@ -1,0 +1,146 @@
+// aeraki.meta_protocol.filters.router: picks the upstream cluster from the first request of a
+// connection, by the first route whose match holds:
+//   {"routes": [{"name": "v2", "match": {"attributes": {"method": {"exact": "sayHello"}}},
+//                "route": {"cluster": "dubbo-v2"}},
+//               {"name": "split", "route": {"weightedClusters": [{"name": "a", "weight": 20}, {"name": "b", "weight": 80}]}}]}
+// Stock Envoy gives a network filter one upstream per downstream connection (tcp_proxy), so the
+// choice binds the connection: later requests travel on it whatever they match, and a request no
+// route matches ends with the protocol's RouteNotFound error.
+import { currentTimeNanoseconds } from "../abi/host";
+import { logDebug } from "../abi/log";
+import { ConfigErrors } from "../meta/config-errors";
+import { ConfigFields } from "../meta/config-fields";
+import { FilterConfig, FilterFactory, FilterMessage, FilterServices, MessageAction, MetaFilter } from "../meta/filter";
+import { JsonKind, JsonValue } from "../meta/json";
+import { ErrorKind } from "../meta/message";
+import { MetadataMatch } from "./attribute-match";
+
+class WeightedCluster {
+  constructor(public name: string, public weight: i64) {}
+}
+
+class Route {
+  constructor(public name: string, public match: MetadataMatch, public clusters: WeightedCluster[], public totalWeight: i64) {}
+
+  /** One cluster, by weight; `spin` spreads connections over the weights. */
+  pick(spin: u64): string {
+    if (this.clusters.length == 1) return this.clusters[0].name;
+    let point = <i64>(spin % <u64>this.totalWeight);
+    for (let i = 0; i < this.clusters.length; i++) {
+      point -= this.clusters[i].weight;
+      if (point < 0) return this.clusters[i].name;
+    }
+    return this.clusters[this.clusters.length - 1].name;
+  }
+}
+
+class RouterConfig extends FilterConfig {
+  constructor(readonly routes: Route[]) {
+    super();
+  }
+
+  needsUpstreamChoice(): bool {
+    return true;
+  }
+
+  createFilter(services: FilterServices): MetaFilter {
+    return new Router(this, services);
+  }
+
+  find(m: FilterMessage): Route | null {
+    for (let i = 0; i < this.routes.length; i++) {
+      if (this.routes[i].match.matches(m.message.metadata)) return this.routes[i];
+    }
+    return null;
+  }
+}
+
+class Router extends MetaFilter {
+  private cluster: string = "";
+
+  constructor(private config: RouterConfig, private services: FilterServices) {
+    super();
+  }
+
+  onRequest(m: FilterMessage): MessageAction {
+    const route = this.config.find(m);
+    if (route === null) return m.reply(ErrorKind.RouteNotFound, "no route for this request");
+    const upstream = this.services.upstream!;
+    if (upstream.started) return MessageAction.Continue;
+    // Connections, not requests, are spread over weighted clusters: mix the clock with the id.
+    const spin = currentTimeNanoseconds() ^ (<u64>this.services.connectionId * 0x9e3779b97f4a7c15);
+    const cluster = route.pick(spin);
+    if (!upstream.chooseCluster(cluster)) return m.reply(ErrorKind.ClusterNotFound, "cannot choose cluster " + cluster);
+    this.cluster = cluster;
+    logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
+    return MessageAction.Continue;
+  }
+}
+
+function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): Route | null {
+  const fields = new ConfigFields(value, at, errors, ["name", "match", "route"]);
+  if (!fields.valid) return null;
+  const name = fields.string("name");
+  const matchValue = fields.field("match", JsonKind.Object);
+  let match: MetadataMatch | null = new MetadataMatch();
+  if (matchValue !== null) match = MetadataMatch.parse(matchValue, fields.path("match"), errors);
+  else if (fields.has("match")) match = null;
+  const target = fields.field("route", JsonKind.Object, true);
+  if (match === null || target === null) return null;
+  const t = new ConfigFields(target, fields.path("route"), errors, ["cluster", "weightedClusters"]);
+  if (!t.valid) return null;
+  const clusters: WeightedCluster[] = [];
+  let total: i64 = 0;
+  const single = t.string("cluster");
+  const weighted = t.field("weightedClusters", JsonKind.Array);
+  if ((single === null) == (weighted === null)) {
+    if (!t.has("cluster") && !t.has("weightedClusters") || (single !== null && weighted !== null)) {
+      errors.add(t.at, "needs exactly one of cluster, weightedClusters");
+    }
+    return null;
+  }
+  if (single !== null) {
+    clusters.push(new WeightedCluster(single, 1));
+    total = 1;
+  } else {
+    for (let i = 0; i < weighted!.items.length; i++) {
+      const w = new ConfigFields(weighted!.items[i], t.path("weightedClusters") + "[" + i.toString() + "]", errors, ["name", "weight"]);
+      if (!w.valid) return null;
+      const clusterName = w.string("name", true);
+      const weight = w.count("weight", true);
+      if (clusterName === null || weight < 0) return null;
+      clusters.push(new WeightedCluster(clusterName, weight));
+      total += weight;
+    }
+    if (total <= 0) {
+      errors.add(t.path("weightedClusters"), "weights must add up to more than zero");
+      return null;
+    }
+  }
+  return new Route(name !== null ? name : "route" + clusters[0].name, match, clusters, total);
+}
+
+export class RouterFactory extends FilterFactory {
+  get name(): string {
+    return "aeraki.meta_protocol.filters.router";
+  }
+
+  configure(config: JsonValue | null, at: string, errors: ConfigErrors): FilterConfig | null {
+    if (config === null) {
+      errors.add(at, "required: routes");
+      return null;
+    }
+    const fields = new ConfigFields(config, at, errors, ["routes"]);
+    if (!fields.valid) return null;
+    const list = fields.field("routes", JsonKind.Array, true);
+    if (list === null) return null;
+    const routes: Route[] = [];
+    let valid = true;
+    for (let i = 0; i < list.items.length; i++) {
+      const route = parseRoute(list.items[i], fields.path("routes") + "[" + i.toString() + "]", errors);
+      if (route === null) valid = false;
+      else routes.push(route);
+    }
+    return valid ? new RouterConfig(routes) : null;
+  }
+}
