@@ -17,11 +17,11 @@ export function dubboRequest(payload: Buffer, id: number): Buffer {
   const body = Buffer.concat([
     hessian.encode("2.0.2", "2.0"),
     hessian.encode(SERVICE, "2.0"),
-    hessian.encode("1.0.0", "2.0"),
+    hessian.encode("1.0", "2.0"),
     hessian.encode("echoBytes", "2.0"),
     hessian.encode("[B", "2.0"),
     hessian.encode(payload, "2.0"),
-    hessian.encode({ path: SERVICE, interface: SERVICE, version: "1.0.0" }, "2.0"),
+    hessian.encode({ path: SERVICE, interface: SERVICE, version: "1.0" }, "2.0"),
   ]);
   const header = Buffer.alloc(16);
   header.writeUInt16BE(0xdabb, 0);
