@@ -1,7 +1,9 @@
 // The codecs built into build/meta_protocol.wasm. A user's module registers its own the same way.
 import { registerCodec } from "../meta/registry";
 import { DubboCodecFactory } from "./dubbo";
+import { RedisCodecFactory } from "./redis";
 
 export function registerBuiltinCodecs(): void {
   registerCodec(new DubboCodecFactory());
+  registerCodec(new RedisCodecFactory());
 }
