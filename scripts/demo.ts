@@ -1,7 +1,7 @@
-// `npm run demo`: builds the module, starts a real Redis server as the upstream, runs
+// `npm run demo`: builds the module, starts two real Redis servers as upstreams, runs
 // envoy/demo.yaml (in Envoy if an `envoy` binary is on PATH, else in the local host), sends real
-// traffic with real clients (ioredis, redis-benchmark), prints what happened and the stats, and
-// stops everything. One step per function, so the demo can grow step by step.
+// traffic with real clients (ioredis, redis-benchmark) that shows routing, a rate limit and the
+// metrics, prints what happened and the stats, and stops everything. One step per function.
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
@@ -12,7 +12,8 @@ import { LogLevel } from "../host/wasm/types.ts";
 
 const LISTENER = 10000; // envoy/demo.yaml
 const ADMIN = 9901;
-const REDIS = 16379;
+const REDIS = 16379; // cluster redis_server
+const REDIS_CACHE = 16380; // cluster redis_cache
 const children: ChildProcess[] = [];
 let stopHost: (() => Promise<void>) | undefined;
 
@@ -39,10 +40,20 @@ async function waitForPort(port: number, what: string): Promise<void> {
 }
 
 async function startRedis(): Promise<void> {
-  step(`start the upstream: redis-server on 127.0.0.1:${REDIS}`);
-  const p = spawn("redis-server", ["--port", String(REDIS), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  children.push(p);
-  await waitForPort(REDIS, "redis-server");
+  step(`start the upstreams: redis-server on 127.0.0.1:${REDIS} (redis_server) and :${REDIS_CACHE} (redis_cache)`);
+  for (const port of [REDIS, REDIS_CACHE]) {
+    const p = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    children.push(p);
+    await waitForPort(port, "redis-server");
+  }
+}
+
+/**
+ * A client whose first command is the application's (no ready check, no CLIENT SETINFO): the first
+ * request of a connection picks its cluster, so connection set-up commands would route it by default.
+ */
+function client(port: number): Redis {
+  return new Redis({ port, host: "127.0.0.1", lazyConnect: true, enableReadyCheck: false, disableClientInfo: true, maxRetriesPerRequest: 0 });
 }
 
 async function startProxy(): Promise<void> {
@@ -61,15 +72,34 @@ async function startProxy(): Promise<void> {
 
 async function sendTraffic(): Promise<void> {
   step(`real clients through the proxy on 127.0.0.1:${LISTENER}`);
-  const redis = new Redis({ port: LISTENER, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-  await redis.set("greeting", "hello through stock-Envoy wasm");
-  console.log(`ioredis SET/GET greeting -> ${await redis.get("greeting")}`);
-  const pipeline = redis.pipeline();
+  const main = client(LISTENER);
+  await main.connect();
+  await main.set("greeting", "hello through stock-Envoy wasm");
+  console.log(`ioredis SET/GET greeting -> ${await main.get("greeting")}`);
+
+  const cache = client(LISTENER);
+  await cache.connect();
+  await cache.set("cache:session", "kept in the cache cluster");
+  cache.disconnect();
+  const [direct, directCache] = [client(REDIS), client(REDIS_CACHE)];
+  await Promise.all([direct.connect(), directCache.connect()]);
+  console.log(
+    `routing: a connection whose first key is "cache:session" went to redis_cache ` +
+      `(direct GET on :${REDIS_CACHE} -> ${JSON.stringify(await directCache.get("cache:session"))}, ` +
+      `on :${REDIS} -> ${JSON.stringify(await direct.get("cache:session"))}); "greeting" is on :${REDIS} -> ${JSON.stringify(await direct.get("greeting"))}`,
+  );
+  direct.disconnect();
+  directCache.disconnect();
+
+  const pipeline = main.pipeline();
   for (let i = 0; i < 100; i++) pipeline.incr("counter");
-  const results = await pipeline.exec();
-  console.log(`ioredis pipelined 100 INCR -> last value ${results?.at(-1)?.[1]}`);
-  redis.disconnect();
+  const results = (await pipeline.exec()) ?? [];
+  const limited = results.filter(([err]) => err !== null);
+  console.log(
+    `rate limit: 100 pipelined INCR -> ${results.length - limited.length} answered by Redis (last value ${results.filter(([err]) => err === null).at(-1)?.[1]}), ` +
+      `${limited.length} answered by the module with "${limited[0]?.[0]?.message}"; the connection stays open: GET greeting -> ${await main.get("greeting")}`,
+  );
+  main.disconnect();
   if (existsSync("/usr/bin/redis-benchmark")) {
     // Asynchronously: the local host runs in this process and must keep serving meanwhile.
     const { stdout: out } = await promisify(execFile)("redis-benchmark", ["-p", String(LISTENER), "-n", "20000", "-c", "16", "-P", "8", "-t", "set,get", "-q"], { encoding: "utf8" });
@@ -81,7 +111,7 @@ async function sendTraffic(): Promise<void> {
 async function printStats(): Promise<void> {
   step(`stats from the admin endpoint http://127.0.0.1:${ADMIN}/stats`);
   const text = await (await fetch(`http://127.0.0.1:${ADMIN}/stats`)).text();
-  const shown = text.split("\n").filter((l) => /^(wasmcustom|tcp\.|cluster\.redis_server\.upstream_cx_(total|rx|tx)|listener\.)/.test(l));
+  const shown = text.split("\n").filter((l) => /^(wasmcustom|tcp\.|cluster\.redis_(server|cache)\.upstream_cx_(total|rx|tx)|listener\.)/.test(l));
   console.log(shown.join("\n"));
 }
 

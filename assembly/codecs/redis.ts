@@ -1,5 +1,6 @@
 // Redis RESP (2 and 3): requests are arrays of bulk strings (or inline commands, as redis-server
-// accepts them); the command becomes `method` (upper-cased) and its first argument `key`.
+// accepts them); the command becomes `method` (upper-cased) and its first argument `key`, unless
+// the command takes no key (CLIENT, PING, SELECT, ...).
 // Redis has no request ids: responses answer requests in order. Bulk payloads are skipped by
 // their length without being read; when the last bulk of a frame has not all arrived, the frame
 // is already decoded (its length is known), so a large SET costs what its header costs.
@@ -16,6 +17,13 @@ const MAX_HEADER_LINE: i32 = 32;
 const MAX_DEPTH: i32 = 32;
 /** Longest command name or key kept as metadata (longer keys are still forwarded, unnamed). */
 const MAX_METADATA_VALUE: i32 = 1024;
+
+/** Commands whose first argument is not a key (connection, server and pub/sub commands): no `key`. */
+const KEYLESS: string[] = [
+  "AUTH", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DBSIZE", "DISCARD", "ECHO", "EXEC", "FLUSHALL", "FLUSHDB",
+  "FUNCTION", "HELLO", "INFO", "KEYS", "LASTSAVE", "MONITOR", "MULTI", "PING", "PSUBSCRIBE", "PUBLISH", "QUIT",
+  "READONLY", "READWRITE", "RESET", "SAVE", "SCAN", "SCRIPT", "SELECT", "SUBSCRIBE", "TIME", "UNWATCH",
+];
 
 const NEED_MORE: i32 = -1;
 const MALFORMED: i32 = -2;
@@ -200,8 +208,13 @@ export class RedisCodec extends Codec {
       const len = s.integer(at, lineCr);
       if (len < 0 || len > MAX_METADATA_VALUE || lineCr + 2 + <i32>len > input.available) return;
       const value = input.bytes(lineCr + 2, <i32>len);
-      if (i == 0) message.metadata.set("method", upper(value));
-      else message.metadata.set("key", String.UTF8.decode(value.slice().buffer));
+      if (i == 0) {
+        const method = upper(value);
+        message.metadata.set("method", method);
+        if (KEYLESS.includes(method)) return;
+      } else {
+        message.metadata.set("key", String.UTF8.decode(value.slice().buffer));
+      }
       at = lineCr + 2 + <i32>len + 2;
     }
   }
@@ -216,7 +229,7 @@ export class RedisCodec extends Codec {
     message.type = MessageType.Request;
     message.frameSize = cr + 2;
     if (words.length > 0) message.metadata.set("method", words[0].toUpperCase());
-    if (words.length > 1) message.metadata.set("key", words[1]);
+    if (words.length > 1 && !KEYLESS.includes(words[0].toUpperCase())) message.metadata.set("key", words[1]);
     return DecodeResult.done(cr + 2);
   }
 
