@@ -2,8 +2,10 @@
 import { registerCodec } from "../meta/registry";
 import { DubboCodecFactory } from "./dubbo";
 import { RedisCodecFactory } from "./redis";
+import { ThriftCodecFactory } from "./thrift";
 
 export function registerBuiltinCodecs(): void {
   registerCodec(new DubboCodecFactory());
   registerCodec(new RedisCodecFactory());
+  registerCodec(new ThriftCodecFactory());
 }
