@@ -72,9 +72,47 @@ export function redisRequest(payload: Buffer, id: number): Buffer {
   ]);
 }
 
-export const FRAME_BUILDERS: Record<string, (payload: Buffer, id: number) => Buffer> = {
-  dubbo: dubboRequest,
-  thrift: thriftRequest,
-  brpc: brpcRequest,
-  redis: redisRequest,
+/** Dubbo response, status OK, a short string value. */
+export function dubboResponse(id: number): Buffer {
+  const body = Buffer.concat([Buffer.from([0x91]), hessian.encode("ok", "2.0")]);
+  const header = Buffer.alloc(16);
+  header.writeUInt16BE(0xdabb, 0);
+  header[2] = 0x02;
+  header[3] = 20;
+  header.writeBigUInt64BE(BigInt(id), 4);
+  header.writeUInt32BE(body.length, 12);
+  return Buffer.concat([header, body]);
+}
+
+/** Thrift binary framed REPLY to `echo` with a short success value. */
+export function thriftResponse(id: number): Buffer {
+  const name = Buffer.from("echo");
+  const seq = Buffer.alloc(4);
+  seq.writeInt32BE(id);
+  const result = Buffer.concat([Buffer.from([11, 0, 0]), u32(2), Buffer.from("ok"), Buffer.from([0])]);
+  const message = Buffer.concat([u32(0x80010002), u32(name.length), name, seq, result]);
+  return Buffer.concat([u32(message.length), message]);
+}
+
+/** baidu_std response: RpcMeta{response{}, correlation_id}, a short payload. */
+export function brpcResponse(id: number): Buffer {
+  const meta = Buffer.concat([Buffer.from([0x12, 0x00, 0x20]), varint(id)]);
+  const payload = Buffer.from("ok");
+  return Buffer.concat([Buffer.from("PRPC"), u32(meta.length + payload.length), u32(meta.length), meta, payload]);
+}
+
+export function redisResponse(): Buffer {
+  return Buffer.from("+OK\r\n");
+}
+
+export interface ProtocolFrames {
+  request(payload: Buffer, id: number): Buffer;
+  response(id: number): Buffer;
+}
+
+export const PROTOCOLS: Record<string, ProtocolFrames> = {
+  dubbo: { request: dubboRequest, response: dubboResponse },
+  thrift: { request: thriftRequest, response: thriftResponse },
+  brpc: { request: brpcRequest, response: brpcResponse },
+  redis: { request: redisRequest, response: redisResponse },
 };

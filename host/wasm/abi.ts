@@ -21,22 +21,33 @@ interface HostBuffer {
   copyFrom(start: number, length: number, data: Uint8Array): Status;
 }
 
-const constant = (bytes: Uint8Array): HostBuffer => ({
-  size: () => bytes.length,
-  copyOut: (start, length) => bytes.subarray(start, start + length),
-  copyFrom: () => Status.BadArgument,
-});
+/** A buffer the module can only read (configurations, gRPC messages). */
+class ConstantBuffer implements HostBuffer {
+  constructor(private bytes: Uint8Array) {}
+  size(): number {
+    return this.bytes.length;
+  }
+  copyOut(start: number, length: number): Uint8Array {
+    return this.bytes.subarray(start, start + length);
+  }
+  copyFrom(): Status {
+    return Status.BadArgument;
+  }
+}
 
-const EMPTY_MUTABLE: HostBuffer = {
-  size: () => 0,
-  copyOut: () => new Uint8Array(0),
-  copyFrom: () => Status.BadArgument,
-};
+const EMPTY_MUTABLE = new ConstantBuffer(new Uint8Array(0));
 
-const mutable = (b: ByteBuffer): HostBuffer => ({
-  size: () => b.length,
-  copyOut: (start, length) => b.copyOut(start, length),
-  copyFrom: (start, length, data) => {
+/** A connection's data buffer, edited as Envoy allows: drain and prepend at 0, or append. */
+class MutableBuffer implements HostBuffer {
+  constructor(private b: ByteBuffer) {}
+  size(): number {
+    return this.b.length;
+  }
+  copyOut(start: number, length: number): Uint8Array {
+    return this.b.copyOut(start, length);
+  }
+  copyFrom(start: number, length: number, data: Uint8Array): Status {
+    const b = this.b;
     if (start === 0) {
       if (length !== 0) b.drain(length);
       b.prepend(Buffer.from(data));
@@ -47,8 +58,8 @@ const mutable = (b: ByteBuffer): HostBuffer => ({
       return Status.Ok;
     }
     return Status.BadArgument;
-  },
-});
+  }
+}
 
 export function createImports(vm: Vm): WebAssembly.Imports {
   const mem = new GuestMemory(vm);
@@ -62,18 +73,18 @@ export function createImports(vm: Vm): WebAssembly.Imports {
     switch (type) {
       case BufferType.DownstreamData: {
         const b = conn()?.downstream;
-        return b ? mutable(b) : EMPTY_MUTABLE;
+        return b ? new MutableBuffer(b) : EMPTY_MUTABLE;
       }
       case BufferType.UpstreamData: {
         const b = conn()?.upstream;
-        return b ? mutable(b) : EMPTY_MUTABLE;
+        return b ? new MutableBuffer(b) : EMPTY_MUTABLE;
       }
       case BufferType.VmConfiguration:
-        return constant(vm.spec.vmConfiguration);
+        return new ConstantBuffer(vm.spec.vmConfiguration);
       case BufferType.PluginConfiguration:
-        return vm.pluginConfiguration ? constant(vm.pluginConfiguration) : null;
+        return vm.pluginConfiguration ? new ConstantBuffer(vm.pluginConfiguration) : null;
       case BufferType.GrpcReceiveBuffer:
-        return vm.grpcReceiveBuffer ? constant(vm.grpcReceiveBuffer) : null;
+        return vm.grpcReceiveBuffer ? new ConstantBuffer(vm.grpcReceiveBuffer) : null;
       default:
         return null;
     }

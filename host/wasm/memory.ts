@@ -5,17 +5,28 @@ import type { Vm } from "./vm.ts";
 export class OutOfBounds extends Error {}
 
 export class GuestMemory {
+  // Views of the memory, made again only when it grows (growing replaces the ArrayBuffer).
+  private buffer: ArrayBuffer | null = null;
+  private bytes = new Uint8Array(0);
+  private view = new DataView(new ArrayBuffer(0));
+
   constructor(private vm: Vm) {}
 
   private check(ptr: number, size: number): Uint8Array {
-    const bytes = new Uint8Array(this.vm.memory.buffer);
-    if (ptr < 0 || size < 0 || ptr + size > bytes.length) throw new OutOfBounds();
-    return bytes;
+    const buffer = this.vm.memory.buffer as ArrayBuffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.bytes = new Uint8Array(buffer);
+      this.view = new DataView(buffer);
+    }
+    if (ptr < 0 || size < 0 || ptr + size > this.bytes.length) throw new OutOfBounds();
+    return this.bytes;
   }
 
+  /** A copy of the bytes (the module may reuse its memory once the call returns). */
   read(ptr: number, size: number): Buffer {
     const bytes = this.check(ptr >>> 0, size >>> 0);
-    return Buffer.from(bytes.slice(ptr >>> 0, (ptr >>> 0) + (size >>> 0)));
+    return Buffer.from(bytes.subarray(ptr >>> 0, (ptr >>> 0) + (size >>> 0)));
   }
 
   string(ptr: number, size: number): string {
@@ -24,12 +35,12 @@ export class GuestMemory {
 
   u32(ptr: number, value: number): void {
     this.check(ptr >>> 0, 4);
-    new DataView(this.vm.memory.buffer).setUint32(ptr >>> 0, value >>> 0, true);
+    this.view.setUint32(ptr >>> 0, value >>> 0, true);
   }
 
   u64(ptr: number, value: bigint): void {
     this.check(ptr >>> 0, 8);
-    new DataView(this.vm.memory.buffer).setBigUint64(ptr >>> 0, value, true);
+    this.view.setBigUint64(ptr >>> 0, value, true);
   }
 
   /**

@@ -37,7 +37,7 @@ const responses: Record<string, unknown>[] = new Array(calls);
 let sent = 0;
 let answered = 0;
 const socket = net.connect(Number(values.port), "127.0.0.1");
-let pending = Buffer.alloc(0);
+let pending: Buffer<ArrayBufferLike> = Buffer.alloc(0);
 const sendMore = () => {
   while (sent < calls && sent - answered < concurrency) socket.write(request(sent++));
 };

@@ -25,7 +25,7 @@ function answer(f: Frame): Buffer {
 }
 
 const server = net.createServer((socket) => {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer<ArrayBufferLike> = Buffer.alloc(0);
   socket.on("data", (chunk) => {
     try {
       const { frames, rest } = takeFrames(Buffer.concat([pending, chunk]));

@@ -18,11 +18,11 @@ export interface Frame {
     correlationId?: number | { toNumber(): number };
     attachmentSize?: number;
   };
-  payload: Buffer;
-  attachment: Buffer;
+  payload: Buffer<ArrayBufferLike>;
+  attachment: Buffer<ArrayBufferLike>;
 }
 
-export function encodeFrame(meta: Frame["meta"], payload: Buffer, attachment = Buffer.alloc(0)): Buffer {
+export function encodeFrame(meta: Frame["meta"], payload: Uint8Array, attachment: Uint8Array = new Uint8Array(0)): Buffer {
   const m = Buffer.from(RpcMeta.encode(RpcMeta.create({ ...meta, attachmentSize: attachment.length || undefined })).finish());
   const header = Buffer.alloc(12);
   header.write("PRPC", 0, "latin1");
@@ -32,7 +32,7 @@ export function encodeFrame(meta: Frame["meta"], payload: Buffer, attachment = B
 }
 
 /** Cuts whole frames off the front of `pending`; returns them and what is left. */
-export function takeFrames(pending: Buffer): { frames: Frame[]; rest: Buffer } {
+export function takeFrames(pending: Buffer<ArrayBufferLike>): { frames: Frame[]; rest: Buffer<ArrayBufferLike> } {
   const frames: Frame[] = [];
   while (pending.length >= 12) {
     if (pending.toString("latin1", 0, 4) !== "PRPC") throw new Error("not a baidu_std frame");
