@@ -1,7 +1,9 @@
 // What the protocol integration tests share: real peers in child processes, the local host running
 // build/meta_protocol.wasm in front of tcp_proxy, and a relay that splits a client's stream byte by byte.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -134,4 +136,24 @@ export async function byteSplitter(targetPort: number): Promise<{ port: number; 
       return new Promise((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * Builds an example module as a user builds theirs in their own repository: the example folder is
+ * copied to a fresh directory outside this one, whose node_modules holds only this package
+ * (`meta-protocol-wasm`, linked) and assemblyscript, and `asc` runs there with the example's own
+ * asconfig.json. Returns the built module's path; `cleanup` removes the directory.
+ */
+export function buildAsUser(exampleFolder: string): { wasm: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "meta-protocol-user-"));
+  cpSync(path.resolve(root, exampleFolder), dir, { recursive: true, filter: (p) => !/\/(node_modules|build)$/.test(p) });
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(root, path.join(dir, "node_modules/meta-protocol-wasm"), "dir");
+  symlinkSync(path.join(root, "node_modules/assemblyscript"), path.join(dir, "node_modules/assemblyscript"), "dir");
+  execFileSync(process.execPath, [path.join(dir, "node_modules/assemblyscript/bin/asc.js"), "assembly/index.ts", "--target", "release"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const config = JSON.parse(readFileSync(path.join(dir, "asconfig.json"), "utf8"));
+  return { wasm: path.join(dir, config.targets.release.outFile), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
