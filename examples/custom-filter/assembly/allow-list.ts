@@ -1,32 +1,50 @@
 // An allow-list on one metadata key, as a user writes a filter: requests whose value for `key` is
 // not listed end with the protocol's own error (a Dubbo error response, a Thrift
 // TApplicationException, a Redis -ERR, ...), built by the codec; the connection stays open.
-//   {"name": "example.allow_list", "config": {"key": "method", "allow": ["sayHello"]}}
+// With `holdMs`, allowed requests wait that long before they go on (held, then resumed from a
+// wake-up: how a filter waits for a timer or a gRPC answer without blocking the connection's VM).
+//   {"name": "example.allow_list", "config": {"key": "method", "allow": ["sayHello"], "holdMs": 50}}
 import {
-  ConfigErrors, ConfigFields, ErrorKind, FilterConfig, FilterFactory, FilterMessage, FilterServices, JsonKind, JsonValue,
-  MessageAction, MetaFilter,
+  ConfigErrors, ConfigFields, ErrorKind, FilterConfig, FilterFactory, FilterMessage, FilterServices, HeldMessage, JsonKind,
+  JsonValue, MessageAction, MetaFilter,
 } from "meta-protocol-wasm";
 
 class AllowListConfig extends FilterConfig {
-  constructor(readonly key: string, readonly allowed: string[]) {
+  constructor(readonly key: string, readonly allowed: string[], readonly holdMs: u32) {
     super();
   }
 
   createFilter(services: FilterServices): MetaFilter {
-    return new AllowList(this);
+    return new AllowList(this, services);
   }
 }
 
 class AllowList extends MetaFilter {
-  constructor(private config: AllowListConfig) {
+  private held: HeldMessage[] = [];
+
+  constructor(private config: AllowListConfig, private services: FilterServices) {
     super();
   }
 
   onRequest(m: FilterMessage): MessageAction {
     const value = m.message.metadata.get(this.config.key);
-    if (value !== null && this.config.allowed.includes(value)) return MessageAction.Continue;
-    const shown = value !== null ? value : "(none)";
-    return m.reply(ErrorKind.Unspecified, this.config.key + " " + shown + " is not allowed");
+    if (value === null || !this.config.allowed.includes(value)) {
+      return m.reply(ErrorKind.Unspecified, this.config.key + " " + (value !== null ? value : "(none)") + " is not allowed");
+    }
+    if (this.config.holdMs == 0) return MessageAction.Continue;
+    this.held.push(m.hold());
+    if (this.held.length == 1) this.services.wakeAfter(this.config.holdMs);
+    return MessageAction.Pause;
+  }
+
+  onTimer(): void {
+    const ready = this.held;
+    this.held = [];
+    for (let i = 0; i < ready.length; i++) ready[i].resume();
+  }
+
+  onConnectionClose(): void {
+    this.held = [];
   }
 }
 
@@ -40,7 +58,7 @@ export class AllowListFactory extends FilterFactory {
       errors.add(at, "required: key and allow");
       return null;
     }
-    const fields = new ConfigFields(config, at, errors, ["key", "allow"]);
+    const fields = new ConfigFields(config, at, errors, ["key", "allow", "holdMs"]);
     if (!fields.valid) return null;
     const key = fields.string("key", true);
     const allow = fields.field("allow", JsonKind.Array, true);
@@ -54,6 +72,8 @@ export class AllowListFactory extends FilterFactory {
       }
       allowed.push(item.string);
     }
-    return new AllowListConfig(key, allowed);
+    const holdMs = fields.has("holdMs") ? fields.count("holdMs") : 0;
+    if (holdMs < 0) return null;
+    return new AllowListConfig(key, allowed, <u32>holdMs);
   }
 }

@@ -48,6 +48,23 @@ describe("examples/custom-filter built as a user builds it", () => {
     assert.equal(proxy.counter("local_reply_connection_closed"), 0);
   });
 
+  test("allowed requests held by the filter go on when its wake-up resumes them, pipelined or not", async () => {
+    const held = await startMetaProxy({
+      wasm: module.wasm, codec: "aeraki.meta_protocol.codec.dubbo", statPrefix: "held", upstreamPort: server.port,
+      filters: [{ name: "example.allow_list", config: { key: "method", allow: ["sayHello"], holdMs: 30 } }],
+    });
+    try {
+      const { stdout } = await run(process.execPath, ["--import", "tsx", "tests/peers/dubbo-client.ts", "--address", `127.0.0.1:${held.port}`,
+        "--calls", "40", "--concurrency", "8"], { encoding: "utf8" });
+      const responses: Array<{ value?: string }> = JSON.parse(stdout).responses;
+      assert.deepEqual(responses.map((r) => r.value), Array.from({ length: 40 }, (_, i) => `Hello world-${i}`));
+      assert.equal(held.counter("request"), 40);
+      assert.equal(held.counter("local_reply_connection_closed"), 0);
+    } finally {
+      await held.close();
+    }
+  });
+
   test("a bad configuration is refused and the log names the field", async () => {
     const lines: string[] = [];
     const configuration = JSON.stringify({ codec: { name: "dubbo" }, metaProtocolFilters: [{ name: "example.allow_list", config: { key: "method", allow: ["a", 7] } }] });
