@@ -4,6 +4,7 @@
 // silently ignored (Envoy would act on it, so ignoring it would make the host lie).
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
+import type { PluginSpec } from "../wasm/vm.ts";
 
 export class BootstrapError extends Error {}
 
@@ -12,15 +13,8 @@ export interface Address {
   port: number;
 }
 
-export interface WasmFilterConfig {
-  name: string;
-  rootId: string;
-  vmId: string;
-  code: Uint8Array;
-  vmConfiguration: Uint8Array;
-  pluginConfiguration: Uint8Array;
-  failOpen: boolean;
-}
+/** What the bootstrap says of a wasm filter is exactly what the host needs to load the plugin. */
+export type WasmFilterConfig = PluginSpec;
 
 export interface ListenerConfig {
   name: string;
