@@ -162,16 +162,56 @@ test("after a trap, fail closed closes every connection", async () => {
   }
 });
 
-test("a gRPC call reaches a real gRPC server and its reply comes back to the root context; an unknown cluster is refused", async () => {
+/** A real gRPC server (grpc-js) with test.Echo/Say (unary) and test.Echo/Chat (bidirectional), on raw bytes. */
+async function echoGrpcServer(): Promise<{ port: number; server: grpc.Server }> {
   const server = new grpc.Server();
   const identity = (b: Buffer) => b;
+  const codec = { requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
   server.addService(
-    { Say: { path: "/test.Echo/Say", requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
-    { Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => done(null, Buffer.concat([Buffer.from("pong:"), call.request])) },
+    {
+      Say: { path: "/test.Echo/Say", requestStream: false, responseStream: false, ...codec },
+      Chat: { path: "/test.Echo/Chat", requestStream: true, responseStream: true, ...codec },
+    },
+    {
+      Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => done(null, Buffer.concat([Buffer.from("pong:"), call.request])),
+      Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        call.on("data", (m: Buffer) => call.write(Buffer.concat([Buffer.from("echo:"), m])));
+        call.on("end", () => call.end());
+      },
+    },
   );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  return { port, server };
+}
+
+test("a gRPC stream to a real gRPC server: metadata, each message and the close come back to the root context", async () => {
+  const { port, server } = await echoGrpcServer();
+  const run = await runRules("grpc_stream", { grpcPort: port });
+  try {
+    await settle(500);
+    const rules = run.rules();
+    const open = rules.find((r) => r.startsWith("grpc_stream 0 token "));
+    assert.ok(open, rules.join("\n"));
+    const token = open.split(" ").at(-1);
+    assert.ok(rules.includes("send 0 0"));
+    const after = rules.slice(rules.indexOf(open));
+    assert.deepEqual(after.filter((r) => r.startsWith("grpc_")).slice(1), [
+      `grpc_initial_metadata 1 ${token}`,
+      `grpc_receive 1 ${token} 0 'echo:a'`,
+      `grpc_receive 1 ${token} 0 'echo:b'`,
+      `grpc_trailing_metadata 1 ${token}`,
+      `grpc_close 1 ${token} 0`,
+    ]);
+  } finally {
+    await run.close();
+    server.forceShutdown();
+  }
+});
+
+test("a gRPC call reaches a real gRPC server and its reply comes back to the root context; an unknown cluster is refused", async () => {
+  const { port, server } = await echoGrpcServer();
   const run = await runRules("grpc", { grpcPort: port });
   try {
     await settle(500);

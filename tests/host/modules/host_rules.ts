@@ -11,6 +11,7 @@
 //   shared      shared data with CAS; `tick` logs ticks; `logs` logs at every level
 //   trap        traps on client bytes starting with "TRAP"
 //   grpc        a unary gRPC call to the cluster "grpc" (test.Echo/Say) and one to a cluster that does not exist
+//   grpc_stream a bidirectional stream (test.Echo/Chat): two messages, then the end of the stream
 @external("env", "proxy_log") declare function proxy_log(level: i32, ptr: usize, size: usize): i32;
 @external("env", "proxy_get_buffer_bytes") declare function proxy_get_buffer_bytes(t: i32, start: u32, len: u32, ptrPtr: usize, sizePtr: usize): i32;
 @external("env", "proxy_set_buffer_bytes") declare function proxy_set_buffer_bytes(t: i32, start: u32, len: u32, ptr: usize, size: usize): i32;
@@ -29,6 +30,11 @@
 @external("env", "proxy_grpc_call") declare function proxy_grpc_call(
   up: usize, upSize: usize, svc: usize, svcSize: usize, m: usize, mSize: usize, md: usize, mdSize: usize, msg: usize, msgSize: usize, timeout: u32, token: usize,
 ): i32;
+
+@external("env", "proxy_grpc_stream") declare function proxy_grpc_stream(
+  up: usize, upSize: usize, svc: usize, svcSize: usize, m: usize, mSize: usize, md: usize, mdSize: usize, token: usize,
+): i32;
+@external("env", "proxy_grpc_send") declare function proxy_grpc_send(token: u32, msg: usize, size: usize, endStream: u32): i32;
 
 export function proxy_abi_version_0_2_1(): void {}
 export function malloc(size: usize): usize {
@@ -85,6 +91,17 @@ export function proxy_on_configure(root: u32, size: u32): i32 {
   log("configure " + root.toString() + " " + mode);
   if (mode == "tick" || mode == "outside") proxy_set_tick_period_milliseconds(20);
   if (mode == "metrics") metrics();
+  if (mode == "grpc_stream") {
+    const up = bytes("grpc");
+    const svc = bytes("test.Echo");
+    const m = bytes("Chat");
+    const status = proxy_grpc_stream(changetype<usize>(up), up.byteLength, changetype<usize>(svc), svc.byteLength, changetype<usize>(m), m.byteLength, 0, 0, OUT_EXTRA);
+    const token = load<u32>(OUT_EXTRA);
+    log("grpc_stream " + status.toString() + " token " + token.toString());
+    const a = bytes("a");
+    const b = bytes("b");
+    log("send " + proxy_grpc_send(token, changetype<usize>(a), a.byteLength, 0).toString() + " " + proxy_grpc_send(token, changetype<usize>(b), b.byteLength, 1).toString());
+  }
   if (mode == "grpc") {
     log("grpc_call unknown cluster " + grpcCall("no_such_cluster", "hi").toString());
     log("grpc_call " + grpcCall("grpc", "ping").toString() + " token " + load<u32>(OUT_EXTRA).toString());
@@ -147,6 +164,14 @@ function grpcCall(cluster: string, message: string): i32 {
 
 export function proxy_on_grpc_receive(context: u32, token: u32, size: u32): void {
   log("grpc_receive " + context.toString() + " " + token.toString() + " " + getBuffer(5, 0, size));
+}
+
+export function proxy_on_grpc_receive_initial_metadata(context: u32, token: u32, headers: u32): void {
+  log("grpc_initial_metadata " + context.toString() + " " + token.toString());
+}
+
+export function proxy_on_grpc_receive_trailing_metadata(context: u32, token: u32, trailers: u32): void {
+  log("grpc_trailing_metadata " + context.toString() + " " + token.toString());
 }
 
 export function proxy_on_grpc_close(context: u32, token: u32, status: u32): void {
