@@ -2,7 +2,8 @@
 export default {
   entries: ["tests/assembly/**/*.spec.ts", "examples/*/tests/**/*.spec.ts"],
   include: ["tests/assembly/**/*.include.ts"],
-  disclude: [/node_modules/],
+  // packages/ links this package as `meta-protocol-wasm` for the examples' specs (see its README).
+  disclude: [/node_modules/, /packages\//],
   async instantiate(memory, createImports, instantiate, binary) {
     return instantiate(binary, createImports({ env: { memory } }));
   },
