@@ -32,17 +32,8 @@ export async function runRules(
     defaultCluster: "up",
     pluginConfiguration: mode,
     failOpen: o.failOpen,
-  }) as { static_resources: { clusters: Array<Record<string, unknown>> } };
-  // A gRPC cluster speaks HTTP/2, as Envoy requires of gRPC callouts.
-  for (const c of bootstrap.static_resources.clusters) {
-    if (c.name !== "grpc") continue;
-    c.typed_extension_protocol_options = {
-      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    };
-  }
+    http2Clusters: ["grpc"],
+  });
   const envoy = await startEnvoy(
     bootstrap,
     { concurrency: o.concurrency ?? 1, logLevel: o.logLevel ?? LogLevel.Info, log: (l) => lines.push(l) },

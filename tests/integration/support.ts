@@ -61,6 +61,8 @@ export interface ProxyOptions {
   wasm?: string;
   /** More clusters by name (port on 127.0.0.1) for routing; tcp_proxy's own cluster is `upstream`. */
   clusters?: Record<string, number>;
+  /** Which of them speak HTTP/2 (gRPC services the module calls). */
+  http2Clusters?: string[];
 }
 
 export interface MetaProxy {
@@ -83,6 +85,7 @@ export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
       clusters: { upstream: o.upstreamPort, ...o.clusters },
       defaultCluster: "upstream",
       pluginConfiguration: JSON.stringify(configuration),
+      http2Clusters: o.http2Clusters,
     }),
     { logLevel: LogLevel.Warn },
   );

@@ -8,7 +8,16 @@ export interface ChainOptions {
   defaultCluster: string;
   pluginConfiguration?: string;
   failOpen?: boolean;
+  /** Clusters that speak HTTP/2 (gRPC callouts need it, as in Envoy). */
+  http2Clusters?: string[];
 }
+
+const HTTP2_OPTIONS = {
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+    explicit_http_config: { http2_protocol_options: {} },
+  },
+};
 
 export function bootstrapFor(o: ChainOptions): object {
   return {
@@ -51,6 +60,7 @@ export function bootstrapFor(o: ChainOptions): object {
         name,
         type: "STATIC",
         connect_timeout: "1s",
+        ...(o.http2Clusters?.includes(name) ? { typed_extension_protocol_options: HTTP2_OPTIONS } : {}),
         load_assignment: {
           cluster_name: name,
           endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: port } } } }] }],
