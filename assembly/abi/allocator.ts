@@ -2,10 +2,11 @@
 // properties, shared data, call results) into memory it gets from the module's `malloc`. That
 // copy is the only one: nothing here copies again.
 //
-// With AssemblyScript 0.27's incremental runtime, `malloc` returns the body of a fresh GC-managed
-// ArrayBuffer (`__new` with ArrayBuffer's runtime id, so its header says ArrayBuffer and its
-// byteLength is `size`) and pins it: the GC may run steps inside any later allocation, and until
-// the wrapper that made the host call picks the pointer up, nothing else references the object.
+// `malloc` returns the body of a fresh GC-managed ArrayBuffer (`__new` with ArrayBuffer's runtime
+// id, so its header says ArrayBuffer and its byteLength is `size`) and pins it: with the
+// incremental runtime the GC may run steps inside any later allocation, with the minimal one
+// (gc.ts) at the end of the callback, and until the wrapper that made the host call picks the
+// pointer up, nothing else references the object.
 // The wrapper then unpins it (`takeAllocation`) and returns it as an ordinary ArrayBuffer owned by
 // the GC. A `heap.alloc` block could not become an ArrayBuffer without a second copy (it has no
 // object header) and would need a manual free. Every host call that can allocate goes through a

@@ -2,6 +2,7 @@
 // one-line forward to its context. A module entry re-exports this file (`export * from`).
 import { grpcReplyDelivered } from "./callouts";
 import { context, createContext, deleteContext, grpcReplyTarget, httpReplyTarget, networkContext, rootContext } from "./dispatcher";
+import { collectAfterCallback } from "./gc";
 import { FilterStatus, GrpcStatus, PeerType } from "./types";
 
 export { malloc } from "./allocator";
@@ -18,11 +19,14 @@ export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: usize): bool
 }
 
 export function proxy_on_configure(rootId: u32, pluginConfigurationSize: usize): bool {
-  return rootContext(rootId).onConfigure(pluginConfigurationSize);
+  const accepted = rootContext(rootId).onConfigure(pluginConfigurationSize);
+  collectAfterCallback();
+  return accepted;
 }
 
 export function proxy_on_tick(rootId: u32): void {
   rootContext(rootId).onTick();
+  collectAfterCallback();
 }
 
 export function proxy_on_queue_ready(rootId: u32, queueId: u32): void {
@@ -34,11 +38,15 @@ export function proxy_on_new_connection(contextId: u32): FilterStatus {
 }
 
 export function proxy_on_downstream_data(contextId: u32, size: usize, endOfStream: bool): FilterStatus {
-  return networkContext(contextId).onDownstreamData(size, endOfStream);
+  const status = networkContext(contextId).onDownstreamData(size, endOfStream);
+  collectAfterCallback();
+  return status;
 }
 
 export function proxy_on_upstream_data(contextId: u32, size: usize, endOfStream: bool): FilterStatus {
-  return networkContext(contextId).onUpstreamData(size, endOfStream);
+  const status = networkContext(contextId).onUpstreamData(size, endOfStream);
+  collectAfterCallback();
+  return status;
 }
 
 export function proxy_on_downstream_connection_close(contextId: u32, peer: PeerType): void {
@@ -59,6 +67,7 @@ export function proxy_on_log(contextId: u32): void {
 
 export function proxy_on_delete(contextId: u32): void {
   deleteContext(contextId);
+  collectAfterCallback();
 }
 
 export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, headers: u32): void {
@@ -70,6 +79,7 @@ export function proxy_on_grpc_receive(contextId: u32, token: u32, size: usize): 
   const target = grpcReplyTarget(contextId, token);
   grpcReplyDelivered(token, false);
   if (target !== null) target.onGrpcReceive(token, size);
+  collectAfterCallback();
 }
 
 /** Envoy's name for it (not proxy_on_grpc_trailing_metadata). */
@@ -82,6 +92,7 @@ export function proxy_on_grpc_close(contextId: u32, token: u32, status: GrpcStat
   const target = grpcReplyTarget(contextId, token);
   grpcReplyDelivered(token, true);
   if (target !== null) target.onGrpcClose(token, status);
+  collectAfterCallback();
 }
 
 export function proxy_on_http_call_response(contextId: u32, token: u32, headers: u32, bodySize: usize, trailers: u32): void {
