@@ -36,10 +36,20 @@ export class ByteBuffer {
     }
   }
 
-  /** Copies `length` bytes from `start` (clamped to what is there). */
+  /**
+   * `length` bytes from `start` (clamped to what is there): a view when they lie in one slice (to
+   * be used before the buffer changes, as the host does when it copies them into the guest),
+   * else a copy.
+   */
   copyOut(start: number, length: number): Buffer {
     const end = Math.min(this.size, start + length);
     if (start >= end) return Buffer.alloc(0);
+    let at = 0;
+    for (const s of this.slices) {
+      if (start >= at && end <= at + s.length) return s.subarray(start - at, end - at);
+      if (at + s.length > start) break;
+      at += s.length;
+    }
     const out = Buffer.allocUnsafe(end - start);
     let pos = 0;
     let written = 0;
