@@ -1,17 +1,30 @@
 // bRPC's baidu_std protocol (apache/brpc docs/en/baidu_std.md): a 12-byte header "PRPC", body
-// size and meta size (big endian), then the RpcMeta protobuf, the payload and the attachment.
-// Only the header and the meta are read; payload and attachment pass unread.
-// Metadata: `service` (and `interface`, the same, for routes written for RPC protocols),
-// `method`, `log_id`; correlation_id pairs responses; a response with an error_code is an error.
+// size and meta size (big endian), then the RpcMeta protobuf (src/brpc/policy/baidu_rpc_meta.proto),
+// the payload and the attachment. Only the header and the meta are read; payload and attachment
+// pass unread.
+// Metadata: `service` (and `interface`, the same, for routes written for RPC protocols), `method`,
+// `log_id`, `request_id`, and every RpcMeta.user_fields entry under its own key (a user field
+// named like one of those is ignored: routes on `service` must see the real service).
+// correlation_id pairs responses; a response with an error_code is an error. A mutation is written
+// into user_fields, brpc's free-form request headers.
 import { Codec, CodecFactory, DecodeResult, Direction } from "../meta/codec";
 import { FrameInput } from "../meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
 import { Mutation } from "../meta/mutation";
+import { BRPC_HEADER_SIZE, BRPC_MAGIC, frameWithMeta, META_USER_FIELDS, metaWithUserFields, readMapEntry } from "./brpc-meta";
 import { ByteCursor } from "./byte-cursor";
 import { ProtobufWriter, skipField, WIRE_LEN, WIRE_VARINT } from "./protobuf";
 
-const HEADER_SIZE: i32 = 12;
-const MAGIC: u32 = 0x50525043; // "PRPC"
+// RpcMeta and RpcRequestMeta / RpcResponseMeta field numbers.
+const META_REQUEST: u32 = 1;
+const META_RESPONSE: u32 = 2;
+const META_CORRELATION_ID: u32 = 4;
+const REQUEST_SERVICE_NAME: u32 = 1;
+const REQUEST_METHOD_NAME: u32 = 2;
+const REQUEST_LOG_ID: u32 = 3;
+const REQUEST_REQUEST_ID: u32 = 7;
+const RESPONSE_ERROR_CODE: u32 = 1;
+const RESPONSE_ERROR_TEXT: u32 = 2;
 
 // brpc's errno.proto codes for the replies the module writes.
 const ENOSERVICE: i32 = 1001;
@@ -20,7 +33,7 @@ const EINTERNAL: i32 = 2001;
 const ERESPONSE: i32 = 2002;
 const ELIMIT: i32 = 2004;
 
-function errorCodeFor(kind: ErrorKind): i32 {
+export function brpcErrorCodeFor(kind: ErrorKind): i32 {
   switch (kind) {
     case ErrorKind.RouteNotFound: return ENOSERVICE;
     case ErrorKind.ClusterNotFound:
@@ -35,39 +48,51 @@ export class BrpcCodec extends Codec {
   private cursor: ByteCursor = new ByteCursor();
 
   decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
-    if (input.available < HEADER_SIZE) return DecodeResult.needMore(HEADER_SIZE);
-    const h = input.bytes(0, HEADER_SIZE);
-    if (readU32(h, 0) != MAGIC) return DecodeResult.fail("brpc: bad magic");
+    const available = input.available;
+    if (available < BRPC_HEADER_SIZE) {
+      // Refuse other protocols as soon as their first bytes differ from the magic.
+      const n = available < 4 ? available : 4;
+      const head = input.bytes(0, n);
+      for (let i = 0; i < n; i++) {
+        if (<u32>head[i] != ((BRPC_MAGIC >>> (24 - 8 * i)) & 0xff)) return DecodeResult.fail("brpc: bad magic");
+      }
+      return DecodeResult.needMore(BRPC_HEADER_SIZE);
+    }
+    const h = input.bytes(0, BRPC_HEADER_SIZE);
+    if (readU32(h, 0) != BRPC_MAGIC) return DecodeResult.fail("brpc: bad magic");
     const bodySize = readU32(h, 4);
     const metaSize = readU32(h, 8);
-    if (<u64>bodySize + HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("brpc: frame exceeds maxFrameSize");
+    if (<u64>bodySize + BRPC_HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("brpc: frame exceeds maxFrameSize");
     if (metaSize > bodySize) return DecodeResult.fail("brpc: meta size exceeds body size");
-    const metaEnd = HEADER_SIZE + <i32>metaSize;
-    if (input.available < metaEnd) return DecodeResult.needMore(metaEnd);
-    const frameSize = HEADER_SIZE + <i32>bodySize;
+    const metaEnd = BRPC_HEADER_SIZE + <i32>metaSize;
+    if (available < metaEnd) return DecodeResult.needMore(metaEnd);
+    const frameSize = BRPC_HEADER_SIZE + <i32>bodySize;
     message.frameSize = frameSize;
     message.headerSize = metaEnd;
     message.bodySize = <i32>(bodySize - metaSize);
     message.type = direction == Direction.Downstream ? MessageType.Request : MessageType.Response;
     const c = this.cursor;
-    c.reset(input, HEADER_SIZE, metaEnd);
+    c.reset(input, BRPC_HEADER_SIZE, metaEnd);
     if (!this.readMeta(c, message, metaEnd)) return DecodeResult.fail("brpc: malformed RpcMeta");
     return DecodeResult.done(frameSize);
   }
 
-  /** RpcMeta: request = 1, response = 2, correlation_id = 4; other fields are skipped. */
+  /** RpcMeta: request, response, correlation_id and user_fields; other fields are skipped. */
   private readMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = <u32>c.varint();
+      const key = c.varint();
       if (c.failed) return false;
-      const field = key >>> 3;
-      const wire = key & 7;
-      if ((field == 1 || field == 2) && wire == WIRE_LEN) {
+      const field = <u32>(key >>> 3);
+      const wire = <u32>key & 7;
+      if ((field == META_REQUEST || field == META_RESPONSE || field == META_USER_FIELDS) && wire == WIRE_LEN) {
         const size = c.varint();
         if (c.failed || size > <u64>(end - c.pos)) return false;
         const nestedEnd = c.pos + <i32>size;
-        if (!(field == 1 ? this.readRequestMeta(c, message, nestedEnd) : this.readResponseMeta(c, message, nestedEnd))) return false;
-      } else if (field == 4 && wire == WIRE_VARINT) {
+        const ok = field == META_REQUEST
+          ? this.readRequestMeta(c, message, nestedEnd)
+          : field == META_RESPONSE ? this.readResponseMeta(c, message, nestedEnd) : this.readUserField(c, message, nestedEnd);
+        if (!ok) return false;
+      } else if (field == META_CORRELATION_ID && wire == WIRE_VARINT) {
         message.requestId = c.varint();
       } else if (!skipField(c, wire)) {
         return false;
@@ -78,19 +103,19 @@ export class BrpcCodec extends Codec {
 
   private readRequestMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = <u32>c.varint();
-      const field = key >>> 3;
-      const wire = key & 7;
-      if ((field == 1 || field == 2) && wire == WIRE_LEN) {
+      const key = c.varint();
+      const field = <u32>(key >>> 3);
+      const wire = <u32>key & 7;
+      if ((field == REQUEST_SERVICE_NAME || field == REQUEST_METHOD_NAME || field == REQUEST_REQUEST_ID) && wire == WIRE_LEN) {
         const text = c.string(<i64>c.varint());
         if (text === null) return false;
-        if (field == 1) {
+        if (field == REQUEST_SERVICE_NAME) {
           message.metadata.set("service", text);
           message.metadata.set("interface", text);
         } else {
-          message.metadata.set("method", text);
+          message.metadata.set(field == REQUEST_METHOD_NAME ? "method" : "request_id", text);
         }
-      } else if (field == 3 && wire == WIRE_VARINT) {
+      } else if (field == REQUEST_LOG_ID && wire == WIRE_VARINT) {
         message.metadata.set("log_id", c.varint().toString());
       } else if (!skipField(c, wire)) {
         return false;
@@ -101,10 +126,10 @@ export class BrpcCodec extends Codec {
 
   private readResponseMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = <u32>c.varint();
-      const field = key >>> 3;
-      const wire = key & 7;
-      if (field == 1 && wire == WIRE_VARINT) {
+      const key = c.varint();
+      const field = <u32>(key >>> 3);
+      const wire = <u32>key & 7;
+      if (field == RESPONSE_ERROR_CODE && wire == WIRE_VARINT) {
         if (c.varint() != 0) message.status = ResponseStatus.Error;
       } else if (!skipField(c, wire)) {
         return false;
@@ -113,53 +138,53 @@ export class BrpcCodec extends Codec {
     return !c.failed && c.pos == end;
   }
 
-  /** RpcMeta has no free-form header a filter could set here: frames pass unchanged. */
+  /** One user_fields entry; as in any protobuf map a later entry replaces an earlier one. */
+  private readUserField(c: ByteCursor, message: Message, end: i32): bool {
+    const entry = readMapEntry(c, end);
+    if (entry === null) return false;
+    if (!isProtocolKey(entry.key)) message.metadata.set(entry.key, entry.value);
+    return true;
+  }
+
+  /** The frame with the mutation's keys set in RpcMeta.user_fields; payload and attachment unchanged. */
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
-    return input.bytes(0, message.frameSize).slice();
+    const frame = input.bytes(0, message.frameSize);
+    if (mutation.isEmpty) return frame.slice();
+    const meta = metaWithUserFields(this.cursor, frame.subarray(BRPC_HEADER_SIZE, message.headerSize), mutation);
+    if (meta === null) return frame.slice();
+    return frameWithMeta(meta, frame.subarray(message.headerSize));
   }
 
   /** A response with error_code / error_text and the request's correlation_id, as a brpc server writes it. */
   errorReply(request: Message, kind: ErrorKind, detail: string): Uint8Array {
     const response = new ProtobufWriter();
-    response.varintField(1, <u64>errorCodeFor(kind));
-    response.stringField(2, detail);
+    response.varintField(RESPONSE_ERROR_CODE, <u64>brpcErrorCodeFor(kind));
+    response.stringField(RESPONSE_ERROR_TEXT, detail);
     const meta = new ProtobufWriter();
-    meta.bytesField(2, response.toBytes());
-    meta.varintField(4, request.requestId);
-    return frame(meta.toBytes());
+    meta.bytesField(META_RESPONSE, response.toBytes());
+    meta.varintField(META_CORRELATION_ID, request.requestId);
+    return frameWithMeta(meta.toBytes(), new Uint8Array(0));
   }
 
   /** A call to a service no server has, same correlation_id: brpc answers ENOSERVICE at once. */
   probeRequest(request: Message): Uint8Array | null {
     const call = new ProtobufWriter();
-    call.stringField(1, "__meta_protocol_probe");
-    call.stringField(2, "probe");
+    call.stringField(REQUEST_SERVICE_NAME, "__meta_protocol_probe");
+    call.stringField(REQUEST_METHOD_NAME, "probe");
     const meta = new ProtobufWriter();
-    meta.bytesField(1, call.toBytes());
-    meta.varintField(4, request.requestId);
-    return frame(meta.toBytes());
+    meta.bytesField(META_REQUEST, call.toBytes());
+    meta.varintField(META_CORRELATION_ID, request.requestId);
+    return frameWithMeta(meta.toBytes(), new Uint8Array(0));
   }
 }
 
-/** A frame with `meta` and no payload. */
-function frame(meta: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + meta.length);
-  writeU32(out, 0, MAGIC);
-  writeU32(out, 4, meta.length);
-  writeU32(out, 8, meta.length);
-  out.set(meta, HEADER_SIZE);
-  return out;
+/** Keys the codec fills from RpcMeta's own fields: a user field cannot stand in for them. */
+function isProtocolKey(key: string): bool {
+  return key == "service" || key == "interface" || key == "method" || key == "log_id" || key == "request_id";
 }
 
 function readU32(b: Uint8Array, at: i32): u32 {
   return (<u32>b[at] << 24) | (<u32>b[at + 1] << 16) | (<u32>b[at + 2] << 8) | <u32>b[at + 3];
-}
-
-function writeU32(b: Uint8Array, at: i32, v: u32): void {
-  b[at] = <u8>(v >>> 24);
-  b[at + 1] = <u8>(v >>> 16);
-  b[at + 2] = <u8>(v >>> 8);
-  b[at + 3] = <u8>v;
 }
 
 export class BrpcCodecFactory extends CodecFactory {

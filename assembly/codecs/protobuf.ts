@@ -1,5 +1,5 @@
 // The protobuf wire format, as much as a codec reading a meta message needs: skip a field of any
-// wire type through a ByteCursor, and write varint / length-delimited fields.
+// wire type through a ByteCursor, and write varint / length-delimited fields or copy raw ones.
 import { ByteCursor } from "./byte-cursor";
 
 export const WIRE_VARINT: u32 = 0;
@@ -50,6 +50,11 @@ export class ProtobufWriter {
 
   stringField(field: u32, text: string): void {
     this.bytesField(field, Uint8Array.wrap(String.UTF8.encode(text)));
+  }
+
+  /** Bytes already in wire format (a field copied unchanged from another message). */
+  raw(data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.bytes.push(data[i]);
   }
 
   toBytes(): Uint8Array {

@@ -1,8 +1,10 @@
 // A bRPC (baidu_std) client for the tests (see brpc-wire.ts): one connection, `--concurrency`
 // calls in flight, matched to their answers by correlation_id.
 //   node --import tsx tests/peers/brpc-client.ts --port N [--calls N] [--concurrency C]
-//     [--method Echo|Payload|Fail] [--size BYTES] [--attachment BYTES]
-// Prints {"ok", "failed", "responses": [{"i", "ok", "bytes", "sum", "attachment"} | {"i", "ok": false, "code", "error"}]}.
+//     [--service NAME] [--method Echo|Payload|Fail|...] [--size BYTES] [--attachment BYTES]
+//     [--user-field KEY=VALUE ...]
+// Prints {"ok", "failed", "responses": [{"i", "ok", "bytes", "sum", "attachment", "userFields"} |
+// {"i", "ok": false, "code", "error"}]}.
 import net from "node:net";
 import { parseArgs } from "node:util";
 import { encodeFrame, takeFrames, type Frame } from "./brpc-wire.ts";
@@ -12,19 +14,23 @@ const { values } = parseArgs({
     port: { type: "string" },
     calls: { type: "string", default: "1" },
     concurrency: { type: "string", default: "1" },
+    service: { type: "string", default: "example.EchoService" },
     method: { type: "string", default: "Echo" },
     size: { type: "string", default: "16" },
     attachment: { type: "string", default: "0" },
+    "user-field": { type: "string", multiple: true, default: [] },
   },
 });
 const calls = Number(values.calls);
 const concurrency = Math.max(1, Number(values.concurrency));
 const size = Number(values.size);
+const userFields = Object.fromEntries(values["user-field"]!.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
 function request(i: number): Buffer {
   const payload = values.method === "Payload" ? Buffer.from(String(size)) : values.method === "Fail" ? Buffer.from(`failure ${i}`) : Buffer.alloc(size, i & 0xff);
   const attachment = Buffer.alloc(Number(values.attachment), 0x5a);
-  return encodeFrame({ request: { serviceName: "example.EchoService", methodName: values.method!, logId: i }, correlationId: 1000 + i }, payload, attachment);
+  const request = { serviceName: values.service!, methodName: values.method!, logId: i, requestId: `req-${i}` };
+  return encodeFrame({ request, correlationId: 1000 + i, userFields }, payload, attachment);
 }
 
 function sum(b: Buffer): number {
@@ -50,7 +56,7 @@ socket.on("data", (chunk) => {
     const r = f.meta.response ?? {};
     responses[i] = r.errorCode
       ? { i, ok: false, code: r.errorCode, error: r.errorText }
-      : { i, ok: true, bytes: f.payload.length, sum: sum(f.payload), attachment: f.attachment.length };
+      : { i, ok: true, bytes: f.payload.length, sum: sum(f.payload), attachment: f.attachment.length, userFields: f.meta.userFields ?? {} };
     answered++;
   }
   if (answered === calls) {

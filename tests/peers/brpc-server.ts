@@ -1,5 +1,5 @@
 // A bRPC (baidu_std) server for the tests, written from the protocol's specification (see
-// brpc-wire.ts): service "example.EchoService" with Echo (payload and attachment back), Payload
+// brpc-wire.ts): service "example.EchoService" with Echo (payload, attachment and user_fields back), Payload
 // (answers as many bytes as the decimal payload asks) and Fail (error_code EREQUEST); unknown
 // services and methods get ENOSERVICE / ENOMETHOD, as brpc answers them.
 //   node --import tsx tests/peers/brpc-server.ts     prints {"port": N}; exits when stdin closes
@@ -14,7 +14,7 @@ function answer(f: Frame): Buffer {
   if (!request || request.serviceName !== "example.EchoService") return error(ENOSERVICE, `Fail to find service=${request?.serviceName}`);
   switch (request.methodName) {
     case "Echo":
-      return encodeFrame({ response: {}, correlationId }, f.payload, f.attachment);
+      return encodeFrame({ response: {}, correlationId, userFields: f.meta.userFields }, f.payload, f.attachment);
     case "Payload":
       return encodeFrame({ response: {}, correlationId }, Buffer.alloc(Number(f.payload.toString()), 0x61));
     case "Fail":

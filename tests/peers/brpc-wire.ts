@@ -13,10 +13,11 @@ export const RpcMeta = root.lookupType("brpc.policy.RpcMeta");
 
 export interface Frame {
   meta: {
-    request?: { serviceName: string; methodName: string; logId?: number };
+    request?: { serviceName: string; methodName: string; logId?: number; requestId?: string };
     response?: { errorCode?: number; errorText?: string };
     correlationId?: number | { toNumber(): number };
     attachmentSize?: number;
+    userFields?: Record<string, string>;
   };
   payload: Buffer<ArrayBufferLike>;
   attachment: Buffer<ArrayBufferLike>;
