@@ -2,10 +2,12 @@
 // connection, by the first route whose match holds:
 //   {"routes": [{"name": "v2", "match": {"attributes": {"method": {"exact": "sayHello"}}},
 //                "route": {"cluster": "dubbo-v2"}},
-//               {"name": "split", "route": {"weightedClusters": [{"name": "a", "weight": 20}, {"name": "b", "weight": 80}]}}]}
+//               {"name": "split", "route": {"weightedClusters": [{"name": "a", "weight": 20}, {"name": "b", "weight": 80}]},
+//                "requestMutation": [{"key": "x-tenant", "value": "blue"}]}]}
 // Stock Envoy gives a network filter one upstream per downstream connection (tcp_proxy), so the
 // choice binds the connection: later requests travel on it whatever they match, and a request no
-// route matches ends with the protocol's RouteNotFound error.
+// route matches ends with the protocol's RouteNotFound error. A route's requestMutation (as in
+// Aeraki's MetaRouter) is written into each request it matches, by the codec, when it re-encodes it.
 import { currentTimeNanoseconds } from "../abi/host";
 import { logDebug } from "../abi/log";
 import { ConfigErrors } from "../meta/config-errors";
@@ -20,6 +22,9 @@ class WeightedCluster {
 }
 
 class Route {
+  mutationKeys: string[] = [];
+  mutationValues: string[] = [];
+
   constructor(public name: string, public match: MetadataMatch, public clusters: WeightedCluster[], public totalWeight: i64) {}
 
   /** One cluster, by weight; `spin` spreads connections over the weights. */
@@ -65,6 +70,7 @@ class Router extends MetaFilter {
   onRequest(m: FilterMessage): MessageAction {
     const route = this.config.find(m);
     if (route === null) return m.reply(ErrorKind.RouteNotFound, "no route for this request");
+    for (let i = 0; i < route.mutationKeys.length; i++) m.mutation.set(route.mutationKeys[i], route.mutationValues[i]);
     const upstream = this.services.upstream!;
     if (upstream.started) return MessageAction.Continue;
     // Connections, not requests, are spread over weighted clusters: mix the clock with the id.
@@ -78,7 +84,7 @@ class Router extends MetaFilter {
 }
 
 function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): Route | null {
-  const fields = new ConfigFields(value, at, errors, ["name", "match", "route"]);
+  const fields = new ConfigFields(value, at, errors, ["name", "match", "route", "requestMutation"]);
   if (!fields.valid) return null;
   const name = fields.string("name");
   const matchValue = fields.field("match", JsonKind.Object);
@@ -117,7 +123,20 @@ function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): Route |
       return null;
     }
   }
-  return new Route(name !== null ? name : "route" + clusters[0].name, match, clusters, total);
+  const route = new Route(name !== null ? name : "route" + clusters[0].name, match, clusters, total);
+  const mutation = fields.field("requestMutation", JsonKind.Array);
+  if (mutation !== null) {
+    for (let i = 0; i < mutation.items.length; i++) {
+      const kv = new ConfigFields(mutation.items[i], fields.path("requestMutation") + "[" + i.toString() + "]", errors, ["key", "value"]);
+      if (!kv.valid) return null;
+      const key = kv.string("key", true);
+      const v = kv.string("value", true);
+      if (key === null || v === null) return null;
+      route.mutationKeys.push(key);
+      route.mutationValues.push(v);
+    }
+  }
+  return route;
 }
 
 export class RouterFactory extends FilterFactory {

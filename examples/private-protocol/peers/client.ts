@@ -1,7 +1,8 @@
 // A KV-RPC client: one connection, `--concurrency` calls in flight, answers matched by id.
 //   node --import tsx examples/private-protocol/peers/client.ts --port N [--calls N] [--concurrency C]
 //     [--method echo|note|...] [--size BYTES] [--service S]
-// Prints {"ok", "failed", "responses": [{"i", "ok", "bytes", "sum", "servedBy"} | {"i", "ok": false, "error"}], "notes"}.
+// Prints {"ok", "failed", "responses": [{"i", "ok", "bytes", "sum", "servedBy", "tenant"} | {"i", "ok": false, "error"}], "notes"}
+// ("tenant": the x-tenant header entry the server echoes when the request carried one).
 import net from "node:net";
 import { parseArgs } from "node:util";
 import { decode, encode, ERROR, ONEWAY, type Frame } from "./wire.ts";
@@ -59,7 +60,7 @@ socket.on("data", (chunk) => {
     if (oneway) return finish(Number(f.body.toString()));
     responses[i] = f.flags & ERROR
       ? { i, ok: false, error: f.header.get("error") }
-      : { i, ok: true, bytes: f.body.length, sum: sum(f.body), servedBy: f.header.get("served-by") };
+      : { i, ok: true, bytes: f.body.length, sum: sum(f.body), servedBy: f.header.get("served-by"), tenant: f.header.get("x-tenant") };
     answered++;
   }
   if (answered === calls) finish();

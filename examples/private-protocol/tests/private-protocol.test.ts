@@ -14,7 +14,7 @@ const CODEC = "example.kvrpc";
 
 interface Result {
   ok: number;
-  responses: Array<{ ok: boolean; bytes?: number; sum?: number; servedBy?: string; error?: string }>;
+  responses: Array<{ ok: boolean; bytes?: number; sum?: number; servedBy?: string; tenant?: string; error?: string }>;
   notes?: number;
 }
 
@@ -80,6 +80,21 @@ describe("examples/private-protocol built as a user builds it", () => {
     });
     assert.equal(closed, true);
     assert.equal(proxy.counter("request_decoding_error"), 1);
+  });
+
+  test("a route's requestMutation is written into each request by the codec and reaches the server", async () => {
+    const routed = await startMetaProxy({
+      wasm: module.wasm, codec: CODEC, statPrefix: "routed", upstreamPort: server.port,
+      filters: [{ name: "aeraki.meta_protocol.filters.router", config: { routes: [{ route: { cluster: "upstream" }, requestMutation: [{ key: "x-tenant", value: "blue" }] }] } }],
+    });
+    try {
+      const r = await client(routed.port, "echo", 50, 8, 64);
+      assert.equal(r.ok, 50);
+      assert.deepEqual(r.responses.map((x) => x.tenant), Array(50).fill("blue"));
+      assert.deepEqual(r.responses.map((x) => x.bytes), Array(50).fill(64), "bodies unchanged");
+    } finally {
+      await routed.close();
+    }
   });
 
   test("a rate limit answers with the protocol's error frame through the heartbeat probe", async () => {
