@@ -4,7 +4,7 @@
 import { MemoryInput } from "../meta/input";
 import { Mutation } from "../meta/mutation";
 import { ByteCursor } from "./byte-cursor";
-import { ProtobufWriter, skipField, WIRE_LEN } from "./protobuf";
+import { ProtobufWriter, readTag, skipField, WIRE_LEN } from "./protobuf";
 
 export const BRPC_HEADER_SIZE: i32 = 12;
 export const BRPC_MAGIC: u32 = 0x50525043; // "PRPC"
@@ -21,9 +21,9 @@ export function readMapEntry(c: ByteCursor, end: i32): MapEntry | null {
   let k = "";
   let v = "";
   while (c.pos < end) {
-    const key = c.varint();
-    const field = <u32>(key >>> 3);
-    const wire = <u32>key & 7;
+    const tag = readTag(c);
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if ((field == ENTRY_KEY || field == ENTRY_VALUE) && wire == WIRE_LEN) {
       const text = c.string(<i64>c.varint());
       if (text === null) return null;
@@ -46,10 +46,10 @@ export function metaWithUserFields(c: ByteCursor, meta: Uint8Array, mutation: Mu
   c.reset(new MemoryInput(meta), 0, meta.length);
   while (c.pos < meta.length) {
     const start = c.pos;
-    const key = c.varint();
+    const tag = readTag(c);
     if (c.failed) return null;
-    const field = <u32>(key >>> 3);
-    const wire = <u32>key & 7;
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field == META_USER_FIELDS && wire == WIRE_LEN) {
       const size = c.varint();
       if (c.failed || size > <u64>(meta.length - c.pos)) return null;

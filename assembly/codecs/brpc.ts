@@ -13,7 +13,7 @@ import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message
 import { Mutation } from "../meta/mutation";
 import { BRPC_HEADER_SIZE, BRPC_MAGIC, frameWithMeta, META_USER_FIELDS, metaWithUserFields, readMapEntry } from "./brpc-meta";
 import { ByteCursor } from "./byte-cursor";
-import { ProtobufWriter, skipField, WIRE_LEN, WIRE_VARINT } from "./protobuf";
+import { ProtobufWriter, readTag, skipField, WIRE_LEN, WIRE_VARINT } from "./protobuf";
 
 // RpcMeta and RpcRequestMeta / RpcResponseMeta field numbers.
 const META_REQUEST: u32 = 1;
@@ -50,7 +50,8 @@ export class BrpcCodec extends Codec {
   decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
     const available = input.available;
     if (available < BRPC_HEADER_SIZE) {
-      // Refuse other protocols as soon as their first bytes differ from the magic.
+      // Refuse other protocols as soon as their first bytes differ from the magic (brpc's
+      // ParseRpcMessage gives up on such a prefix too).
       const n = available < 4 ? available : 4;
       const head = input.bytes(0, n);
       for (let i = 0; i < n; i++) {
@@ -80,10 +81,10 @@ export class BrpcCodec extends Codec {
   /** RpcMeta: request, response, correlation_id and user_fields; other fields are skipped. */
   private readMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = c.varint();
+      const tag = readTag(c);
       if (c.failed) return false;
-      const field = <u32>(key >>> 3);
-      const wire = <u32>key & 7;
+      const field = tag >>> 3;
+      const wire = tag & 7;
       if ((field == META_REQUEST || field == META_RESPONSE || field == META_USER_FIELDS) && wire == WIRE_LEN) {
         const size = c.varint();
         if (c.failed || size > <u64>(end - c.pos)) return false;
@@ -103,9 +104,9 @@ export class BrpcCodec extends Codec {
 
   private readRequestMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = c.varint();
-      const field = <u32>(key >>> 3);
-      const wire = <u32>key & 7;
+      const tag = readTag(c);
+      const field = tag >>> 3;
+      const wire = tag & 7;
       if ((field == REQUEST_SERVICE_NAME || field == REQUEST_METHOD_NAME || field == REQUEST_REQUEST_ID) && wire == WIRE_LEN) {
         const text = c.string(<i64>c.varint());
         if (text === null) return false;
@@ -126,9 +127,9 @@ export class BrpcCodec extends Codec {
 
   private readResponseMeta(c: ByteCursor, message: Message, end: i32): bool {
     while (c.pos < end) {
-      const key = c.varint();
-      const field = <u32>(key >>> 3);
-      const wire = <u32>key & 7;
+      const tag = readTag(c);
+      const field = tag >>> 3;
+      const wire = tag & 7;
       if (field == RESPONSE_ERROR_CODE && wire == WIRE_VARINT) {
         if (c.varint() != 0) message.status = ResponseStatus.Error;
       } else if (!skipField(c, wire)) {

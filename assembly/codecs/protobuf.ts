@@ -7,6 +7,16 @@ export const WIRE_I64: u32 = 1;
 export const WIRE_LEN: u32 = 2;
 export const WIRE_I32: u32 = 5;
 
+/**
+ * A field's tag: field number << 3 | wire type. Field number 0 and tags beyond 32 bits are
+ * malformed (protobuf's parsers refuse them), which sets the cursor's `bad`.
+ */
+export function readTag(c: ByteCursor): u32 {
+  const tag = c.varint();
+  if (tag >>> 3 == 0 || tag > 0xffffffff) c.fail();
+  return <u32>tag;
+}
+
 /** Skips a field's value; false on a wire type protobuf no longer uses (groups) or a short read. */
 export function skipField(c: ByteCursor, wire: u32): bool {
   switch (wire) {

@@ -116,7 +116,7 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     expect(statusOf(bytesOf([0x50, 0x52, 0x50]))).toBe(DecodeStatus.NeedMoreData);
   });
 
-  it("refuses malformed RpcMeta: truncated or overlong varints, wrong wire types, lengths past their end", () => {
+  it("refuses malformed RpcMeta: truncated or overlong varints, wrong wire types, field 0, lengths past their end", () => {
     const cases: u8[][] = [
       [0x20, 0x80], // correlation_id (4, varint) cut short at the end of the meta
       [0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // an 11-byte varint
@@ -127,6 +127,9 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
       [0x4a, 0x03, 0x0a, 0x01, 0x6b, 0x12], // a user_fields entry whose value is cut off
       [0x12, 0x02, 0x08, 0x80], // error_code truncated inside the response meta
       [0x31, 0x01, 0x02], // a fixed64 field with 2 of its 8 bytes
+      [0x00, 0x00], // field number 0
+      [0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00], // a tag beyond 32 bits
+      [0x0a, 0x02, 0x00, 0x00], // field number 0 inside the request meta
     ];
     for (let i = 0; i < cases.length; i++) expect(statusOf(frameOf(cases[i]))).toBe(DecodeStatus.Error);
   });
