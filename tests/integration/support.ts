@@ -63,6 +63,8 @@ export interface ProxyOptions {
   clusters?: Record<string, number>;
   /** Which of them speak HTTP/2 (gRPC services the module calls). */
   http2Clusters?: string[];
+  /** Receives the host's log lines (warning and above). */
+  log?: (line: string) => void;
 }
 
 export interface MetaProxy {
@@ -87,7 +89,7 @@ export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
       pluginConfiguration: JSON.stringify(configuration),
       http2Clusters: o.http2Clusters,
     }),
-    { logLevel: LogLevel.Warn },
+    { logLevel: LogLevel.Warn, log: o.log },
   );
   return {
     port: envoy.listenerPort("test"),
