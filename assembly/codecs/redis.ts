@@ -44,13 +44,13 @@ class RespScanner {
 
   /** Offset of the CR ending the line that starts at `at`, or NEED_MORE / MALFORMED. */
   lineEnd(at: i32, limit: i32): i32 {
-    const available = this.input.available - at;
+    const input = this.input;
+    const available = input.available - at;
     const look = available < limit ? available : limit;
     if (look <= 0) return NEED_MORE;
-    const bytes = this.input.bytes(at, look);
     for (let i = 0; i < look; i++) {
-      if (unchecked(bytes[i]) == LF) {
-        if (i == 0 || unchecked(bytes[i - 1]) != CR) return MALFORMED;
+      if (input.byteAt(at + i) == LF) {
+        if (i == 0 || input.byteAt(at + i - 1) != CR) return MALFORMED;
         return at + i - 1;
       }
     }
@@ -61,11 +61,11 @@ class RespScanner {
   integer(at: i32, crAt: i32): i64 {
     const n = crAt - at - 1;
     if (n <= 0 || n > 20) return MALFORMED;
-    const bytes = this.input.bytes(at + 1, n);
-    if (bytes[0] == 0x2d) return n == 2 && bytes[1] == 0x31 ? NULL_LENGTH : MALFORMED;
+    const input = this.input;
+    if (input.byteAt(at + 1) == 0x2d) return n == 2 && input.byteAt(at + 2) == 0x31 ? NULL_LENGTH : MALFORMED;
     let v: i64 = 0;
     for (let i = 0; i < n; i++) {
-      const c = <i32>unchecked(bytes[i]);
+      const c = <i32>input.byteAt(at + 1 + i);
       if (c < 0x30 || c > 0x39) return MALFORMED;
       v = v * 10 + (c - 0x30);
       if (v > 0x7fffffff) return TOO_LARGE;
@@ -80,7 +80,7 @@ class RespScanner {
   value(at: i32, depth: i32, last: bool): i32 {
     if (depth > MAX_DEPTH) return MALFORMED;
     if (this.input.available <= at) return NEED_MORE;
-    const type = this.input.bytes(at, 1)[0];
+    const type = this.input.byteAt(at);
     const cr = this.lineEnd(at, type == 0x2b || type == 0x2d ? MAX_INLINE : MAX_HEADER_LINE + 2);
     if (cr < 0) return cr;
     const lineNext = cr + 2;
@@ -138,8 +138,7 @@ class RespScanner {
     if (end > <i64>this.maxFrameSize) return TOO_LARGE;
     this.end = <i32>end;
     if (<i32>end <= this.input.available) {
-      const crlf = this.input.bytes(<i32>end - 2, 2);
-      return crlf[0] == CR && crlf[1] == LF ? 0 : MALFORMED;
+      return this.input.byteAt(<i32>end - 2) == CR && this.input.byteAt(<i32>end - 1) == LF ? 0 : MALFORMED;
     }
     if (last) {
       this.partial = true;
@@ -179,7 +178,7 @@ export class RedisCodec extends Codec {
     s.partial = false;
     s.needed = 0;
     if (input.available == 0) return DecodeResult.needMore(1);
-    const first = input.bytes(0, 1)[0];
+    const first = input.byteAt(0);
     if (direction == Direction.Downstream && first != 0x2a) return this.decodeInline(input, message, maxFrameSize);
     const r = s.value(0, 0, true);
     if (r == NEED_MORE) return DecodeResult.needMore(s.needed);
@@ -202,7 +201,7 @@ export class RedisCodec extends Codec {
     const cr = s.lineEnd(0, MAX_HEADER_LINE + 2);
     let at = cr + 2;
     for (let i = 0; i < 2; i++) {
-      if (at >= input.available || input.bytes(at, 1)[0] != 0x24) return;
+      if (at >= input.available || input.byteAt(at) != 0x24) return;
       const lineCr = s.lineEnd(at, MAX_HEADER_LINE + 2);
       if (lineCr < 0) return;
       const len = s.integer(at, lineCr);

@@ -66,6 +66,12 @@ export abstract class BufferedInput extends FrameInput {
     return this.window.subarray(0, length);
   }
 
+  byteAt(offset: i32): u8 {
+    const from = this.frameStart + offset;
+    if (from < this.windowStart || from >= this.windowStart + this.windowLength) this.load(from, 1);
+    return unchecked(this.window[from - this.windowStart]);
+  }
+
   /** Fills the window from logical position `from` with at least `length` bytes (more when cheap). */
   private load(from: i32, length: i32): void {
     let want = length > WINDOW ? length : WINDOW;

@@ -11,6 +11,11 @@ export abstract class FrameInput {
    * across decode calls.
    */
   abstract bytes(offset: i32, length: i32): Uint8Array;
+
+  /** The byte `offset` bytes into the frame (offset < available), without making a view. */
+  byteAt(offset: i32): u8 {
+    return this.bytes(offset, 1)[0];
+  }
 }
 
 /** A FrameInput over bytes already in guest memory (tests, benchmarks, re-encoding). */
@@ -24,6 +29,9 @@ export class MemoryInput extends FrameInput {
   bytes(offset: i32, length: i32): Uint8Array {
     const from = this.start + offset;
     return this.data.subarray(from, from + length);
+  }
+  byteAt(offset: i32): u8 {
+    return this.data[this.start + offset];
   }
   /** Moves the frame start forward (after a frame was taken). */
   advance(n: i32): void {
