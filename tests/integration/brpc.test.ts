@@ -159,19 +159,29 @@ describe("bRPC baidu_std with filters", () => {
     }
   });
 
-  test("over a rate limit the module answers ELIMIT with the request's correlation id", async () => {
-    const limited = await startMetaProxy({
+  test("over a rate limit the module answers ELIMIT with the request's correlation id, also with 8 in flight", async () => {
+    const limit = (maxTokens: number) => startMetaProxy({
       codec: "brpc",
       upstreamPort: server.port,
-      filters: [{ name: "aeraki.meta_protocol.filters.local_ratelimit", config: { tokenBucket: { maxTokens: 2, fillInterval: "3600s" } } }],
+      filters: [{ name: "aeraki.meta_protocol.filters.local_ratelimit", config: { tokenBucket: { maxTokens, fillInterval: "3600s" } } }],
     });
+    const one = await limit(2);
     try {
-      const r = await client(limited.port, { calls: 5 });
+      const r = await client(one.port, { calls: 5 });
       assert.deepEqual(r.responses.map((x) => x.code ?? "ok"), ["ok", "ok", 2004, 2004, 2004]);
       assert.equal(r.responses[2].error, "rate limited");
-      assert.equal(limited.counter("local_reply"), 3);
+      assert.equal(one.counter("local_reply"), 3);
     } finally {
-      await limited.close();
+      await one.close();
+    }
+    const pipelined = await limit(5);
+    try {
+      const r = await client(pipelined.port, { calls: 20, concurrency: 8, size: 10 });
+      assert.deepEqual(r.responses.map((x) => x.code ?? x.bytes), [...Array(5).fill(10), ...Array(15).fill(2004)]);
+      assert.equal(pipelined.counter("local_reply"), 15);
+      assert.equal(pipelined.counter("response_success"), 5);
+    } finally {
+      await pipelined.close();
     }
   });
 });
