@@ -21,11 +21,6 @@ export enum MessageAction {
   Reply = 2,
 }
 
-/** The reply a filter asked for. */
-export class LocalReply {
-  constructor(public kind: ErrorKind, public detail: string) {}
-}
-
 /** A message that a filter paused: resume it or end it with a reply, once, from any later callback. */
 export abstract class HeldMessage {
   abstract get message(): Message;
