@@ -1,6 +1,6 @@
 import { BrpcCodec } from "../../../assembly/codecs/brpc";
 import { DecodeStatus, Direction } from "../../../assembly/meta/codec";
-import { MemoryInput } from "../../../assembly/meta/input";
+import { FrameInput, MemoryInput } from "../../../assembly/meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../../../assembly/meta/message";
 import { Mutation } from "../../../assembly/meta/mutation";
 import * as golden from "../fixtures/brpc";
@@ -22,6 +22,21 @@ function encoded(request: u8[], mutation: Mutation, m: Message): Uint8Array {
   const frame = bytesOf(request);
   decodeOne(codec, frame, Direction.Downstream, m);
   return codec.encode(new MemoryInput(frame), m, mutation);
+}
+
+/** Records the furthest byte a decode asked for. */
+class RecordingInput extends FrameInput {
+  furthest: i32 = 0;
+  constructor(private data: Uint8Array) {
+    super();
+  }
+  get available(): i32 {
+    return this.data.length;
+  }
+  bytes(offset: i32, length: i32): Uint8Array {
+    if (offset + length > this.furthest) this.furthest = offset + length;
+    return this.data.subarray(offset, offset + length);
+  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): bool {
@@ -76,6 +91,25 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     checkEverySplit(new BrpcCodec(), bytesOf(golden.FAIL_RESPONSE), Direction.Upstream);
     checkEverySplit(new BrpcCodec(), bytesOf(golden.UNKNOWN_METHOD_REQUEST), Direction.Downstream);
     checkEverySplit(new BrpcCodec(), bytesOf(golden.UNKNOWN_METHOD_RESPONSE), Direction.Upstream);
+  });
+
+  it("reads the header and the meta only, however large the payload", () => {
+    const echo = bytesOf(golden.ECHO_REQUEST);
+    const metaEnd = 12 + 0x4f;
+    const big = new Uint8Array(metaEnd + (1 << 20));
+    big.set(echo.subarray(0, metaEnd));
+    const body = big.length - 12;
+    big[4] = <u8>(body >>> 24);
+    big[5] = <u8>(body >>> 16);
+    big[6] = <u8>(body >>> 8);
+    big[7] = <u8>body;
+    const input = new RecordingInput(big);
+    const m = new Message();
+    const r = new BrpcCodec().decode(input, Direction.Downstream, m, MAX);
+    expect(r.status).toBe(DecodeStatus.Done);
+    expect(r.frameSize).toBe(big.length);
+    expect(m.metadata.get("tenant")).toBe("blue");
+    expect(input.furthest).toBe(metaEnd);
   });
 
   it("asks for the header, then for the whole meta", () => {
