@@ -1,5 +1,6 @@
-// A bRPC (baidu_std) client for the tests (see brpc-wire.ts): one connection, `--concurrency`
-// calls in flight, matched to their answers by correlation_id.
+// A bRPC (baidu_std) client for the tests, our own, written from the protocol's specification (see
+// brpc-wire.ts): one connection, `--concurrency` calls in flight, matched to their answers by
+// correlation_id.
 //   node --import tsx tests/peers/brpc-client.ts --port N [--calls N] [--concurrency C]
 //     [--service NAME] [--method Echo|Payload|Fail|...] [--size BYTES] [--attachment BYTES]
 //     [--user-field KEY=VALUE ...]

@@ -1,7 +1,8 @@
-// A bRPC (baidu_std) server for the tests, written from the protocol's specification (see
-// brpc-wire.ts): service "example.EchoService" with Echo (payload, attachment and user_fields back), Payload
-// (answers as many bytes as the decimal payload asks) and Fail (error_code EREQUEST); unknown
-// services and methods get ENOSERVICE / ENOMETHOD, as brpc answers them.
+// A bRPC (baidu_std) server for the tests, our own, written from the protocol's specification (no
+// bRPC implementation is packaged; see brpc-wire.ts): service "example.EchoService" with Echo
+// (payload, attachment and user_fields back), Payload (answers as many bytes as the decimal
+// payload asks) and Fail (error_code EREQUEST); unknown services and methods get ENOSERVICE /
+// ENOMETHOD, as brpc answers them.
 //   node --import tsx tests/peers/brpc-server.ts     prints {"port": N}; exits when stdin closes
 import { fstatSync } from "node:fs";
 import net from "node:net";
