@@ -21,6 +21,13 @@ import { ConnectionUpstreamChoice } from "./upstream-choice";
 
 /** Decided frames may wait this long behind an incomplete header before its bytes are copied instead. */
 const MAX_HELD_BEHIND_HEADER: i32 = 64 * 1024;
+/** A frame to re-encode waits in Envoy's buffer until whole, up to Envoy's default buffer limit. */
+const MAX_FRAME_TO_MUTATE: i32 = 1024 * 1024;
+
+/** A request whose mutation waits for the rest of its frame (it came in pieces). */
+class PendingMutation {
+  constructor(public message: Message, public mutation: Mutation, public frameSize: i32) {}
+}
 
 class HeldSink extends HeldMessageSink {
   connection: MetaProtocolConnection | null = null;
@@ -44,6 +51,7 @@ export class MetaProtocolConnection extends NetworkContext {
   private upstreamChoice: ConnectionUpstreamChoice | null = null;
   private heldCount: i32 = 0;
   private inDownstreamCallback: bool = false;
+  private pendingMutation: PendingMutation | null = null;
   private clockNanos: u64 = 0;
   private closed: bool = false;
 
@@ -100,7 +108,8 @@ export class MetaProtocolConnection extends NetworkContext {
     const s = this.requests;
     s.begin(size);
     let pos = s.skipDecided(s.resumeAt);
-    while (pos < s.length && !this.closed) {
+    if (this.pendingMutation !== null) pos = this.mutateWhenWhole(s, pos, endOfStream);
+    while (pos < s.length && !this.closed && this.pendingMutation === null) {
       const message = this.message;
       message.reset();
       s.input.seek(pos);
@@ -113,7 +122,7 @@ export class MetaProtocolConnection extends NetworkContext {
       pos = this.onRequest(s, pos, result.frameSize);
     }
     if (this.closed) return FilterStatus.StopIteration;
-    if (this.heldCount > 0) {
+    if (this.heldCount > 0 || this.pendingMutation !== null) {
       s.hold(pos);
       return FilterStatus.StopIteration;
     }
@@ -161,8 +170,32 @@ export class MetaProtocolConnection extends NetworkContext {
       this.heldCount++;
     }
     if (type == MessageType.Request) this.track(message.requestId, null);
-    if (!mutation.isEmpty) frameSize = this.applyMutation(s, pos, frameSize, message, mutation);
+    if (!mutation.isEmpty) {
+      if (pos >= s.input.carried && pos + frameSize <= s.length) {
+        frameSize = this.applyMutation(s, pos, frameSize, message, mutation);
+      } else if (pos >= s.input.carried && frameSize <= MAX_FRAME_TO_MUTATE) {
+        // The rest of the frame is still to come: it waits in Envoy's buffer, then is re-encoded.
+        this.pendingMutation = new PendingMutation(message, mutation, frameSize);
+        this.message = new Message();
+        this.mutation = new Mutation();
+        return pos;
+      } else {
+        logDebug("meta_protocol: mutation skipped, the frame's head already passed or it is too large to hold");
+      }
+    }
     return s.advance(pos, frameSize);
+  }
+
+  /** The frame at `pos` waits for its mutation: re-encodes it once whole; returns where decoding goes on. */
+  private mutateWhenWhole(s: FrameStream, pos: i32, endOfStream: bool): i32 {
+    const pending = this.pendingMutation!;
+    if (pos + pending.frameSize > s.length) {
+      if (!endOfStream) return pos; // still waiting
+      this.pendingMutation = null; // the client is done: what came passes as it is
+      return s.advance(pos, pending.frameSize);
+    }
+    this.pendingMutation = null;
+    return s.advance(pos, this.applyMutation(s, pos, pending.frameSize, pending.message, pending.mutation));
   }
 
   private track(requestId: u64, reply: Uint8Array | null): void {
@@ -170,12 +203,8 @@ export class MetaProtocolConnection extends NetworkContext {
     this.stats.add(Stat.RequestActive, 1);
   }
 
-  /** Re-encodes a whole frame with the filters' mutation; frames not wholly here pass as they are. */
+  /** Re-encodes the whole frame at `pos` with the filters' mutation; returns its new size. */
   private applyMutation(s: FrameStream, pos: i32, frameSize: i32, message: Message, mutation: Mutation): i32 {
-    if (pos < s.input.carried || pos + frameSize > s.length) {
-      logDebug("meta_protocol: mutation skipped, the frame is not wholly buffered");
-      return frameSize;
-    }
     s.input.seek(pos);
     const encoded = this.codec.encode(s.input, message, mutation);
     s.replace(pos, pos + frameSize, encoded);

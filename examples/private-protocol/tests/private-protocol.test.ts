@@ -92,6 +92,16 @@ describe("examples/private-protocol built as a user builds it", () => {
       assert.equal(r.ok, 50);
       assert.deepEqual(r.responses.map((x) => x.tenant), Array(50).fill("blue"));
       assert.deepEqual(r.responses.map((x) => x.bytes), Array(50).fill(64), "bodies unchanged");
+      // Frames that arrive in pieces wait in Envoy's buffer until whole, then are re-encoded.
+      const big = await client(routed.port, "echo", 3, 2, 512 * 1024);
+      assert.deepEqual(big.responses.map((x) => [x.tenant, x.bytes]), Array(3).fill(["blue", 512 * 1024]));
+      const splitter = await byteSplitter(routed.port);
+      try {
+        const split = await client(splitter.port, "echo", 5, 2, 16);
+        assert.deepEqual(split.responses.map((x) => x.tenant), Array(5).fill("blue"));
+      } finally {
+        await splitter.close();
+      }
     } finally {
       await routed.close();
     }
