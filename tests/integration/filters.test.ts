@@ -4,11 +4,12 @@
 // from the module while the connection stays usable. Configuration errors name their field.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { startEnvoy } from "../../host/main.ts";
 import { LogLevel } from "../../host/wasm/types.ts";
-import { bootstrapFor } from "../network/support.ts";
+import { bootstrapFor, echoServer } from "../network/support.ts";
 import { PRODUCT_MODULE, startMetaProxy, startPeer, type MetaProxy, type Peer } from "./support.ts";
 
 const run = promisify(execFile);
@@ -105,5 +106,36 @@ describe("configuration errors", () => {
     assert.match(log, /metaProtocolFilters\[0\]\.config\.tokenBucket\.fillInterval: must be a duration/);
     assert.match(log, /metaProtocolFilters\[1\]\.config\.routes\[0\]\.match\.attributes\.method\.regex: not supported/);
     assert.match(log, /metaProtocolFilters\[2\]\.name: unknown filter 'no\.such\.filter'/);
+  });
+});
+
+describe("weighted clusters", () => {
+  test("connections spread over the clusters by weight; a zero weight gets none", async () => {
+    const [a, b, never] = await Promise.all([echoServer(), echoServer(), echoServer()]);
+    const proxy = await startMetaProxy({
+      codec: "redis",
+      upstreamPort: a.port,
+      clusters: { a: a.port, b: b.port, never: never.port },
+      filters: [{
+        name: "aeraki.meta_protocol.filters.router",
+        config: { routes: [{ route: { weightedClusters: [{ name: "a", weight: 50 }, { name: "b", weight: 50 }, { name: "never", weight: 0 }] } }] },
+      }],
+    });
+    try {
+      for (let i = 0; i < 40; i++) {
+        await new Promise<void>((resolve) => {
+          const s = net.connect(proxy.port, "127.0.0.1", () => s.write("*1\r\n$4\r\nPING\r\n"));
+          s.once("data", () => (s.destroy(), resolve()));
+          s.on("error", () => resolve());
+        });
+      }
+      const connections = (name: string) => proxy.envoy.stats.counter(`cluster.${name}.upstream_cx_total`);
+      assert.equal(connections("a") + connections("b"), 40);
+      assert.ok(connections("a") >= 5 && connections("b") >= 5, `a ${connections("a")}, b ${connections("b")}`);
+      assert.equal(connections("never"), 0);
+    } finally {
+      await proxy.close();
+      await Promise.all([a.close(), b.close(), never.close()]);
+    }
   });
 });
