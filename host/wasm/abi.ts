@@ -21,6 +21,18 @@ interface HostBuffer {
   copyFrom(start: number, length: number, data: Uint8Array): Status;
 }
 
+/** The wall clock in nanoseconds (Envoy's system time; millisecond precision here), made once per millisecond. */
+let clockMillis = -1;
+let clockNanos = 0n;
+function wallClockNanos(): bigint {
+  const now = Date.now();
+  if (now !== clockMillis) {
+    clockMillis = now;
+    clockNanos = BigInt(now) * 1_000_000n;
+  }
+  return clockNanos;
+}
+
 /** A buffer the module can only read (configurations, gRPC messages). */
 class ConstantBuffer implements HostBuffer {
   constructor(private bytes: Uint8Array) {}
@@ -107,7 +119,7 @@ export function createImports(vm: Vm): WebAssembly.Imports {
       return Status.Ok;
     },
     proxy_get_current_time_nanoseconds(ptr) {
-      mem.u64(ptr, BigInt(Date.now()) * 1_000_000n);
+      mem.u64(ptr, wallClockNanos());
       return Status.Ok;
     },
     proxy_set_tick_period_milliseconds(period) {
