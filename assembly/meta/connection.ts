@@ -9,7 +9,6 @@ import { BufferType, FilterStatus, GrpcStatus, PeerType, StreamType } from "../a
 import { Codec, DecodeStatus, Direction } from "./codec";
 import { MetaProtocolConfig } from "./config";
 import { ChainHeldMessage, ChainOutcome, FilterChain, HeldMessageSink } from "./filter-chain";
-import { MetaFilter } from "./filter";
 import { FrameStream } from "./frame-stream";
 import { ConnectionFilterServices } from "./filter-services";
 import { InFlightRequest, InFlightRequests } from "./in-flight";
@@ -54,6 +53,7 @@ export class MetaProtocolConnection extends NetworkContext {
   private pendingMutation: PendingMutation | null = null;
   private clockNanos: u64 = 0;
   private closed: bool = false;
+  private finished: bool = false;
 
   constructor(id: u32, root: MetaProtocolRoot) {
     super(id, root);
@@ -71,10 +71,6 @@ export class MetaProtocolConnection extends NetworkContext {
       this.services.push(services);
       this.chain.filters.push(config.filters[i].config.createFilter(services));
     }
-  }
-
-  get filters(): MetaFilter[] {
-    return this.chain.filters;
   }
 
   onNewConnection(): FilterStatus {
@@ -356,8 +352,6 @@ export class MetaProtocolConnection extends NetworkContext {
     this.finish();
     return true;
   }
-
-  private finished: bool = false;
 
   private finish(): void {
     if (this.finished) return;
