@@ -7,7 +7,8 @@ export { ErrorKind, Message, MessageType, ResponseStatus } from "./meta/message"
 export { LazyMetadata, Metadata } from "./meta/metadata";
 export { Mutation } from "./meta/mutation";
 export {
-  FilterConfig, FilterFactory, FilterMessage, FilterServices, HeldMessage, MessageAction, MetaFilter, UpstreamChoice,
+  FilterConfig, FilterFactory, FilterServices, HeldRequest, MessageAction, MetaFilter, RequestInfo, RequestView, ResponseView,
+  UpstreamChoice,
 } from "./meta/filter";
 export { JsonKind, JsonValue, jsonKindName } from "./meta/json";
 export { ConfigErrors } from "./meta/config-errors";

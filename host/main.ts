@@ -31,7 +31,7 @@ export interface EnvoyServer {
 
 export async function startEnvoy(bootstrap: string | object, opts: EnvoyOptions = {}): Promise<EnvoyServer> {
   const config = readBootstrap(bootstrap, opts.baseDir);
-  const stats = new StatsStore();
+  const stats = new StatsStore(config.tagProducer);
   const logLevel = opts.logLevel ?? LogLevel.Info;
   const log = createLogger(logLevel, opts.log);
   const clusters = new Map<string, Cluster>();

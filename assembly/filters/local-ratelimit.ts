@@ -6,10 +6,9 @@
 // from the default bucket (if any). No token: the request ends with the protocol's OverLimit
 // error. Buckets are per plugin configuration per VM, i.e. per Envoy worker, like Envoy's own
 // local rate limit filter.
-import { currentTimeNanoseconds } from "../abi/host";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
-import { FilterConfig, FilterFactory, FilterMessage, FilterServices, MessageAction, MetaFilter } from "../meta/filter";
+import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestView } from "../meta/filter";
 import { JsonKind, JsonValue } from "../meta/json";
 import { ErrorKind } from "../meta/message";
 import { MetadataMatch } from "./attribute-match";
@@ -25,27 +24,27 @@ class LocalRateLimitConfig extends FilterConfig {
   }
 
   /** The bucket this request draws from, or null when no limit applies to it. */
-  bucketFor(m: FilterMessage): TokenBucket | null {
+  bucketFor(r: RequestView): TokenBucket | null {
     for (let i = 0; i < this.conditions.length; i++) {
-      if (this.conditions[i].match.matches(m.message.metadata)) return this.conditions[i].bucket;
+      if (this.conditions[i].match.matches(r.message.metadata)) return this.conditions[i].bucket;
     }
     return this.defaultBucket;
   }
 
   createFilter(services: FilterServices): MetaFilter {
-    return new LocalRateLimit(this);
+    return new LocalRateLimit(this, services);
   }
 }
 
 class LocalRateLimit extends MetaFilter {
-  constructor(private config: LocalRateLimitConfig) {
+  constructor(private config: LocalRateLimitConfig, private services: FilterServices) {
     super();
   }
 
-  onRequest(m: FilterMessage): MessageAction {
-    const bucket = this.config.bucketFor(m);
-    if (bucket === null || bucket.take(currentTimeNanoseconds())) return MessageAction.Continue;
-    return m.reply(ErrorKind.OverLimit, "rate limited");
+  onRequest(r: RequestView): MessageAction {
+    const bucket = this.config.bucketFor(r);
+    if (bucket === null || bucket.take(this.services.now())) return MessageAction.Continue;
+    return r.reply(ErrorKind.OverLimit, "rate limited");
   }
 }
 

@@ -5,19 +5,23 @@
 //               {"name": "split", "route": {"weightedClusters": [{"name": "a", "weight": 20}, {"name": "b", "weight": 80}]},
 //                "requestMutation": [{"key": "x-tenant", "value": "blue"}]}]}
 // Stock Envoy gives a network filter one upstream per downstream connection (tcp_proxy), so the
-// choice binds the connection: later requests travel on it whatever they match, and a request no
-// route matches ends with the protocol's RouteNotFound error. A route's requestMutation (as in
+// first request's first matching route binds the connection, whatever the reads look like: later
+// requests travel on it whatever they match, and a request no route matches ends with the
+// protocol's RouteNotFound error. Weighted clusters spread connections by smooth weighted round
+// robin per worker (as nginx and Envoy's WRR do), so a split is exact over every cycle of weights. A route's requestMutation (as in
 // Aeraki's MetaRouter) is written into each request it matches, by the codec, when it re-encodes it.
-import { currentTimeNanoseconds } from "../abi/host";
 import { logDebug } from "../abi/log";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
-import { FilterConfig, FilterFactory, FilterMessage, FilterServices, MessageAction, MetaFilter } from "../meta/filter";
+import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestView } from "../meta/filter";
 import { JsonKind, JsonValue } from "../meta/json";
 import { ErrorKind } from "../meta/message";
+import { Metadata } from "../meta/metadata";
 import { MetadataMatch } from "./attribute-match";
 
 class WeightedCluster {
+  /** Smooth weighted round robin's running weight. */
+  current: i64 = 0;
   constructor(public name: string, public weight: i64) {}
 }
 
@@ -27,15 +31,18 @@ class Route {
 
   constructor(public name: string, public match: MetadataMatch, public clusters: WeightedCluster[], public totalWeight: i64) {}
 
-  /** One cluster, by weight; `spin` spreads connections over the weights. */
-  pick(spin: u64): string {
-    if (this.clusters.length == 1) return this.clusters[0].name;
-    let point = <i64>(spin % <u64>this.totalWeight);
-    for (let i = 0; i < this.clusters.length; i++) {
-      point -= this.clusters[i].weight;
-      if (point < 0) return this.clusters[i].name;
+  /** The next cluster by smooth weighted round robin: each gains its weight, the largest wins and pays the total. */
+  pick(): string {
+    const clusters = this.clusters;
+    if (clusters.length == 1) return clusters[0].name;
+    let best = clusters[0];
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[i];
+      c.current += c.weight;
+      if (c.current > best.current) best = c;
     }
-    return this.clusters[this.clusters.length - 1].name;
+    best.current -= this.totalWeight;
+    return best.name;
   }
 }
 
@@ -52,33 +59,30 @@ class RouterConfig extends FilterConfig {
     return new Router(this, services);
   }
 
-  find(m: FilterMessage): Route | null {
+  find(metadata: Metadata): Route | null {
     for (let i = 0; i < this.routes.length; i++) {
-      if (this.routes[i].match.matches(m.message.metadata)) return this.routes[i];
+      if (this.routes[i].match.matches(metadata)) return this.routes[i];
     }
     return null;
   }
 }
 
 class Router extends MetaFilter {
-  private cluster: string = "";
-
   constructor(private config: RouterConfig, private services: FilterServices) {
     super();
   }
 
-  onRequest(m: FilterMessage): MessageAction {
-    const route = this.config.find(m);
-    if (route === null) return m.reply(ErrorKind.RouteNotFound, "no route for this request");
-    for (let i = 0; i < route.mutationKeys.length; i++) m.mutation.set(route.mutationKeys[i], route.mutationValues[i]);
+  onRequest(r: RequestView): MessageAction {
+    const route = this.config.find(r.message.metadata);
+    if (route === null) return r.reply(ErrorKind.RouteNotFound, "no route for this request");
+    for (let i = 0; i < route.mutationKeys.length; i++) r.mutation.set(route.mutationKeys[i], route.mutationValues[i]);
     const upstream = this.services.upstream!;
-    if (upstream.started) return MessageAction.Continue;
-    // Connections, not requests, are spread over weighted clusters: mix the clock with the id.
-    const spin = currentTimeNanoseconds() ^ (<u64>this.services.connectionId * 0x9e3779b97f4a7c15);
-    const cluster = route.pick(spin);
-    if (!upstream.chooseCluster(cluster)) return m.reply(ErrorKind.ClusterNotFound, "cannot choose cluster " + cluster);
-    this.cluster = cluster;
-    logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
+    if (!upstream.started && upstream.boundCluster.length == 0) {
+      const cluster = route.pick();
+      if (!upstream.chooseCluster(cluster)) return r.reply(ErrorKind.ClusterNotFound, "cannot choose cluster " + cluster);
+      logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
+    }
+    r.setRoute(route.name, upstream.boundCluster);
     return MessageAction.Continue;
   }
 }

@@ -1,6 +1,6 @@
 // The FrameInput the framework hands to codecs: one direction's bytes as seen during one data
-// callback, which are the bytes carried over from earlier callbacks (only for a direction that
-// cannot hold bytes back, see stream.ts) followed by the host's buffer. Reads are served from one
+// callback, which are the bytes carried over from earlier callbacks (a frame's head that passed
+// on before it could be decoded, see frame-stream.ts) followed by the host's buffer. Reads are served from one
 // cached window, so the header of a frame (and of the frames after it, when they are small) costs
 // one copy from the host; the payload is never fetched unless a codec asks for it.
 import { FrameInput } from "./input";
@@ -112,19 +112,6 @@ export abstract class BufferedInput extends FrameInput {
     }
     this.carry = kept;
     this.carryLength = keep;
-    this.windowLength = 0;
-  }
-
-  /** A copy of logical bytes [from, from + length), to keep beyond this callback. */
-  copy(from: i32, length: i32): Uint8Array {
-    this.seek(from);
-    return this.bytes(0, length).slice();
-  }
-
-  /** Uses `bytes` as the carry: they passed on while no callback could read them (continue_stream). */
-  adoptCarry(bytes: Uint8Array): void {
-    this.carry = bytes;
-    this.carryLength = bytes.length;
     this.windowLength = 0;
   }
 

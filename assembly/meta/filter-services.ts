@@ -2,6 +2,7 @@
 // only root contexts), gRPC calls whose results come back to the same filter, and the upstream choice.
 import { FilterServices, UpstreamChoice } from "./filter";
 import { MetaProtocolConnection } from "./connection";
+import { ConnectionPort } from "./ports";
 import { MetaProtocolRoot } from "./root";
 
 export class ConnectionFilterServices extends FilterServices {
@@ -10,6 +11,7 @@ export class ConnectionFilterServices extends FilterServices {
   constructor(
     private connection: MetaProtocolConnection,
     private root: MetaProtocolRoot,
+    private port: ConnectionPort,
     private filterIndex: i32,
     private choice: UpstreamChoice | null,
   ) {
@@ -18,6 +20,10 @@ export class ConnectionFilterServices extends FilterServices {
 
   get connectionId(): u32 {
     return this.connection.id;
+  }
+
+  now(): u64 {
+    return this.port.now();
   }
 
   wakeAfter(milliseconds: u32): void {

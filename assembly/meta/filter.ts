@@ -1,14 +1,14 @@
 // The filter API: what a filter author implements and the narrow handles the framework gives.
 // Built-in filters (router, rate limits, ...) are written against exactly this file.
 //
-// A filter sees each decoded message in both directions: requests (and oneway messages) in
-// chain order, responses in reverse order. It reads the message and its metadata, may write the
-// mutation, and answers with a MessageAction: Continue, Pause (after `hold()`: the message waits,
-// without blocking the VM, until the handle resumes it or ends it with a reply), or Reply (the
-// message ends with the protocol's error reply of an ErrorKind; the codec builds the bytes).
-// Responses cannot wait: Envoy passes server bytes on in the same call (see envoy-wasm.md), so on a
-// response Pause and Reply act as Continue.
-import { Direction } from "./codec";
+// Requests (and oneway messages) pass the filters in chain order, responses in reverse order, as
+// Envoy separates decoder and encoder callbacks. On a request a filter reads its metadata, may
+// write its mutation, and answers Continue, Pause (after `hold()`: the request waits, without
+// blocking the VM, until the handle resumes it or ends it with a reply) or Reply (the request ends
+// with the protocol's error reply of an ErrorKind; the codec builds the bytes). The request's
+// bytes are written when it is released, so a mutation made by any filter, before or after a
+// pause, reaches the upstream. A response is read-only and carries the request it answers: Envoy
+// passes server bytes on in the same call (see envoy-wasm.md), so a response cannot wait.
 import { JsonValue } from "./json";
 import { ConfigErrors } from "./config-errors";
 import { ErrorKind, Message } from "./message";
@@ -21,39 +21,63 @@ export enum MessageAction {
   Reply = 2,
 }
 
-/** A message that a filter paused: resume it or end it with a reply, once, from any later callback. */
-export abstract class HeldMessage {
+/** What anyone may read of a request, during its filters or when its response comes back. */
+export abstract class RequestInfo {
   abstract get message(): Message;
+  /** True for oneway messages: they pass the filters but have no response. */
+  abstract get isOneway(): bool;
+  /** The route that matched ("" if none yet) and the cluster it names. */
+  abstract get routeName(): string;
+  abstract get cluster(): string;
+  /** When the request was decoded (host clock, nanoseconds). */
+  abstract get startNanos(): u64;
+}
+
+/** A request as its filters see it. */
+export abstract class RequestView extends RequestInfo {
+  /** Keys and values the codec writes into the request when it passes on. */
   abstract get mutation(): Mutation;
+  /** Records the route that matched and its cluster (the router does; metrics and logs read them). */
+  abstract setRoute(name: string, cluster: string): void;
+  /** Ends the request with a local reply: `return r.reply(ErrorKind.OverLimit, "...")`. */
+  abstract reply(kind: ErrorKind, detail: string): MessageAction;
+  /** The handle to release the request later; call it, keep it, and return MessageAction.Pause. */
+  abstract hold(): HeldRequest;
+}
+
+/** A request that a filter paused: resume it or end it with a reply, once, from any later callback. */
+export abstract class HeldRequest {
+  abstract get request(): RequestView;
   /** Runs the filters after the one that paused; the bytes pass when nothing else holds them. */
   abstract resume(): void;
-  /** Ends the message with the protocol's error reply (see README: how the reply reaches the client). */
+  /** Ends the request with the protocol's error reply, delivered on the open connection. */
   abstract reply(kind: ErrorKind, detail: string): void;
 }
 
-/** One message as a filter sees it during onRequest / onResponse. */
-export abstract class FilterMessage {
+/** A response on its way to the client, with the request it answers. */
+export abstract class ResponseView {
   abstract get message(): Message;
-  /** Keys and values the codec writes into the frame when it passes on. */
-  abstract get mutation(): Mutation;
-  abstract get direction(): Direction;
-  /** Ends the message with a local reply: `return m.reply(ErrorKind.OverLimit, "...")`. */
-  abstract reply(kind: ErrorKind, detail: string): MessageAction;
-  /** The handle to release the message later; call it, keep it, and return MessageAction.Pause. */
-  abstract hold(): HeldMessage;
+  abstract get request(): RequestInfo;
 }
 
 /** Only for filters whose config says needsUpstreamChoice(): picks tcp_proxy's cluster. */
 export abstract class UpstreamChoice {
-  /** Sets the cluster (Envoy's `envoy.tcp_proxy.cluster` filter state) before the upstream connects. False if refused. */
+  /**
+   * Binds the connection to `name` (Envoy's `envoy.tcp_proxy.cluster` filter state) before the
+   * upstream connects. Only the first call of a connection acts; false if refused or too late.
+   */
   abstract chooseCluster(name: string): bool;
-  /** Whether the upstream connection has been started already (a later choice has no effect). */
+  /** The cluster the connection is bound to, "" while none was chosen (or tcp_proxy's own was taken). */
+  abstract get boundCluster(): string;
+  /** Whether tcp_proxy has started (a choice now has no effect). */
   abstract get started(): bool;
 }
 
 /** What a filter may ask of the connection it serves. Replies come back to the same filter. */
 export abstract class FilterServices {
   abstract get connectionId(): u32;
+  /** The host clock in nanoseconds, read once per callback. */
+  abstract now(): u64;
   /** Calls the filter's onTimer once, about `milliseconds` from now. */
   abstract wakeAfter(milliseconds: u32): void;
   /**
@@ -67,12 +91,10 @@ export abstract class FilterServices {
 
 /** One per connection, made by its FilterConfig. Every callback has a harmless default. */
 export abstract class MetaFilter {
-  onRequest(m: FilterMessage): MessageAction {
+  onRequest(r: RequestView): MessageAction {
     return MessageAction.Continue;
   }
-  onResponse(m: FilterMessage): MessageAction {
-    return MessageAction.Continue;
-  }
+  onResponse(r: ResponseView): void {}
   onTimer(): void {}
   /** Result of a grpcCall: status Ok with the response message, or the failure status and null. */
   onGrpcCallDone(token: u32, status: GrpcStatus, response: ArrayBuffer | null): void {}

@@ -1,22 +1,19 @@
 // One direction of a connection as a run of frames over Envoy's buffer, across data callbacks.
 // Positions are logical: bytes carried over from an earlier callback (already passed on, kept only
 // to finish decoding a header) come first, then the host buffer.
-import { getBufferBytes, setBufferBytes } from "../abi/host";
-import { BufferType } from "../abi/types";
-import { HostBufferInput } from "./host-input";
+import { PortInput } from "./port-input";
+import { BufferPort } from "./ports";
 
 export class FrameStream {
-  readonly input: HostBufferInput;
+  readonly input: PortInput;
   /** Where decoding resumes: bytes before it are decided but still in Envoy's buffer (paused). */
   resumeAt: i32 = 0;
   /** Bytes of a decided frame that have not arrived yet: they pass (or are dropped) unread. */
   private skip: i32 = 0;
   private dropping: bool = false;
-  /** The undecided bytes at the end of the buffer when it was last held, for a pass while away. */
-  private tail: Uint8Array | null = null;
 
-  constructor(private type: BufferType) {
-    this.input = new HostBufferInput(type);
+  constructor(private port: BufferPort) {
+    this.input = new PortInput(port);
   }
 
   begin(bufferSize: i32): void {
@@ -57,7 +54,6 @@ export class FrameStream {
   /** The buffer stays in Envoy (StopIteration); decoding resumes at `pos` next time. */
   hold(pos: i32): void {
     this.resumeAt = pos;
-    this.tail = pos < this.length ? this.input.copy(pos, this.length - pos) : null;
   }
 
   /** Everything buffered passes now (Continue); an undecided tail from `pos` is kept in guest memory. */
@@ -65,16 +61,15 @@ export class FrameStream {
     if (pos < this.length) this.input.carryFrom(pos);
     else this.input.dropCarry();
     this.resumeAt = 0;
-    this.tail = null;
   }
 
-  /** A held buffer passed from outside a data callback (continue_stream): only its tail is known. */
-  passedWhileAway(): void {
-    const tail = this.tail;
-    if (tail !== null) this.input.adoptCarry(tail);
-    else this.input.dropCarry();
-    this.resumeAt = 0;
-    this.tail = null;
+  /**
+   * A held buffer passes from outside a data callback (continue_stream). Envoy keeps a paused
+   * buffer reachable, so the undecided bytes from `pos` are copied now, to be decoded first next time.
+   */
+  passedWhileAway(pos: i32): void {
+    this.input.begin(this.port.size);
+    this.passed(pos);
   }
 
   /**
@@ -88,15 +83,28 @@ export class FrameStream {
     const end = to - carried;
     const size = this.length - carried;
     if (start == 0) {
-      setBufferBytes(this.type, 0, <u32>end, data);
+      this.port.write(0, end, data);
     } else {
-      const old = Uint8Array.wrap(getBufferBytes(this.type, 0, <u32>size)!);
+      const old = new Uint8Array(size);
+      this.port.fetch(0, size, old);
       const edited = new Uint8Array(size - (end - start) + data.length);
       edited.set(old.subarray(0, start), 0);
       edited.set(data, start);
       edited.set(old.subarray(end), start + data.length);
-      setBufferBytes(this.type, 0, <u32>size, edited);
+      this.port.write(0, size, edited);
     }
     this.input.resized(size - (end - start) + data.length);
+  }
+
+  /**
+   * Puts `bytes` in place of the frame of `frameSize` bytes at `pos`; the part of it still to come
+   * will be dropped. Returns where the next frame starts.
+   */
+  replaceFrame(pos: i32, frameSize: i32, bytes: Uint8Array): i32 {
+    const end = pos + frameSize;
+    const here = this.length;
+    this.replace(pos, end < here ? end : here, bytes);
+    if (end > here) this.dropNext(end - here);
+    return pos + bytes.length;
   }
 }

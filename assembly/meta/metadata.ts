@@ -55,6 +55,11 @@ export class Metadata {
     this.lazy = lazy;
   }
 
+  /** Drops the lazy reader (its bytes are about to go): keys it did not read stay absent. */
+  forgetLazy(): void {
+    this.lazy = null;
+  }
+
   keys(): string[] {
     this.resolveLazy();
     return this.names.slice(0, this.count);

@@ -4,29 +4,7 @@
 // crosses the VM boundary, and a callback may carry hundreds of pipelined messages.
 import { defineMetric, incrementMetric, recordMetric } from "../abi/host";
 import { MetricType } from "../abi/types";
-
-const NAMES: string[] = [
-  "request", "request_oneway", "heartbeat", "request_decoding_error", "response", "response_success",
-  "response_error", "response_decoding_error", "response_unpaired", "local_reply", "local_reply_connection_closed",
-  "request_active", "connection_active",
-];
-const GAUGES = 2; // the last NAMES
-
-export enum Stat {
-  Request = 0,
-  RequestOneway = 1,
-  Heartbeat = 2,
-  RequestDecodingError = 3,
-  Response = 4,
-  ResponseSuccess = 5,
-  ResponseError = 6,
-  ResponseDecodingError = 7,
-  ResponseUnpaired = 8,
-  LocalReply = 9,
-  LocalReplyConnectionClosed = 10,
-  RequestActive = 11,
-  ConnectionActive = 12,
-}
+import { GAUGES, STAT_NAMES as NAMES, Stat } from "./stat-names";
 
 export class MetaStats {
   private ids: u32[] = [];

@@ -4,6 +4,7 @@
 // silently ignored (Envoy would act on it, so ignoring it would make the host lie).
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
+import { createTagProducer, defaultTagProducer, TagProducer, type TagSpecifier } from "../stats-tags.ts";
 import type { PluginSpec } from "../wasm/vm.ts";
 
 export class BootstrapError extends Error {}
@@ -35,6 +36,8 @@ export interface Bootstrap {
   admin?: Address;
   listeners: ListenerConfig[];
   clusters: Map<string, ClusterConfig>;
+  /** From stats_config: how stat names become tag-extracted names and tags (Envoy's defaults when absent). */
+  tagProducer: TagProducer;
 }
 
 type Obj = Record<string, unknown>;
@@ -193,10 +196,31 @@ function cluster(value: unknown, path: string): ClusterConfig {
   };
 }
 
+/** stats_config (envoy.config.metrics.v3.StatsConfig): stats_tags and use_all_default_tags; stats_matcher and histogram_bucket_settings are refused. */
+function statsConfig(value: unknown, path: string): TagProducer {
+  const c = object(value, path, ["stats_tags", "use_all_default_tags"]);
+  const useAll = c.use_all_default_tags;
+  if (useAll !== undefined && typeof useAll !== "boolean") throw new BootstrapError(`${path}.use_all_default_tags: expected a boolean`);
+  const statsTags = list(c.stats_tags ?? [], `${path}.stats_tags`).map((t, i): TagSpecifier => {
+    const tp = `${path}.stats_tags[${i}]`;
+    const spec = object(t, tp, ["tag_name", "regex", "fixed_value"]);
+    for (const key of ["tag_name", "regex", "fixed_value"]) {
+      if (spec[key] !== undefined && typeof spec[key] !== "string") throw new BootstrapError(`${tp}.${key}: expected a string`);
+    }
+    if (spec.regex !== undefined && spec.fixed_value !== undefined) throw new BootstrapError(`${tp}: regex and fixed_value are both set, but they are the oneof tag_value`);
+    // stats.proto: regex = 2 [(validate.rules).string = {max_bytes: 1024}]
+    if (typeof spec.regex === "string" && Buffer.byteLength(spec.regex) > 1024) throw new BootstrapError(`${tp}.regex: longer than 1024 bytes`);
+    return { tagName: (spec.tag_name as string | undefined) ?? "", regex: spec.regex as string | undefined, fixedValue: spec.fixed_value as string | undefined };
+  });
+  const producer = createTagProducer({ statsTags, useAllDefaultTags: useAll as boolean | undefined });
+  if (!(producer instanceof TagProducer)) throw new BootstrapError(`${path}.${producer.field}: ${producer.message}`);
+  return producer;
+}
+
 /** Parses a bootstrap (a YAML file path, or an already-parsed object whose relative paths resolve from `baseDir`). */
 export function readBootstrap(source: string | object, baseDir = process.cwd()): Bootstrap {
   const doc = typeof source === "string" ? yaml.load(readFileSync(source, "utf8")) : source;
-  const b = object(doc, "bootstrap", ["admin", "static_resources", "node"]);
+  const b = object(doc, "bootstrap", ["admin", "static_resources", "node", "stats_config"]);
   if (b.node !== undefined) object(b.node, "node", ["id", "cluster"]);
   const sr = object(b.static_resources, "static_resources", ["listeners", "clusters"]);
   const listeners = list(sr.listeners ?? [], "static_resources.listeners").map((l, i) => listener(l, `static_resources.listeners[${i}]`, baseDir));
@@ -211,5 +235,6 @@ export function readBootstrap(source: string | object, baseDir = process.cwd()):
     if (a.access_log !== undefined && list(a.access_log, "admin.access_log").length > 0) unsupported("admin.access_log");
     admin = socketAddress(a.address, "admin.address");
   }
-  return { admin, listeners, clusters };
+  const tagProducer = b.stats_config === undefined ? defaultTagProducer() : statsConfig(b.stats_config, "stats_config");
+  return { admin, listeners, clusters, tagProducer };
 }

@@ -97,11 +97,16 @@ class WasmNetworkFilter implements NetworkFilter {
     return this.result("proxy_on_new_connection");
   }
 
+  /**
+   * Context::onData (source/extensions/common/wasm/context.cc): the read buffer stays reachable for
+   * this context after StopIteration, for a later callback (tick, gRPC answer) acting through
+   * proxy_set_effective_context; only Continue clears it. The next onData sets it again.
+   */
   onData(data: ByteBuffer, endStream: boolean): FilterStatus {
     const ctx = this.vm.connections.get(this.id);
     if (ctx) ctx.downstream = data;
     const status = this.result("proxy_on_downstream_data", data.length, endStream ? 1 : 0);
-    if (ctx) ctx.downstream = null;
+    if (ctx && status === FilterStatus.Continue) ctx.downstream = null;
     return status;
   }
 
@@ -116,6 +121,8 @@ class WasmNetworkFilter implements NetworkFilter {
   }
 
   onEvent(event: ConnectionEvent): void {
+    const ctx = this.vm.connections.get(this.id);
+    if (ctx) ctx.downstream = null;
     if (!this.created) return;
     if (event === ConnectionEvent.RemoteClose) this.vm.call("proxy_on_downstream_connection_close", this.id, PeerType.Remote);
     if (event === ConnectionEvent.LocalClose) this.vm.call("proxy_on_downstream_connection_close", this.id, PeerType.Local);

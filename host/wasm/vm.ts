@@ -36,7 +36,7 @@ export interface HostServices {
 /** What a connection context sees of its connection. */
 export interface ConnectionContext {
   callbacks: FilterCallbacks;
-  downstream: ByteBuffer | null; // only during proxy_on_downstream_data
+  downstream: ByteBuffer | null; // from proxy_on_downstream_data until it returns Continue or the connection closes
   upstream: ByteBuffer | null; // only during proxy_on_upstream_data
 }
 

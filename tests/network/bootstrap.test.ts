@@ -35,7 +35,7 @@ test("admin serves /ready, /stats, /stats/prometheus and /clusters", async () =>
     assert.equal(await get("/ready"), "LIVE\n");
     s.stats.inc("tcp.test.downstream_cx_total", 3);
     assert.match(await get("/stats"), /^tcp\.test\.downstream_cx_total: 3$/m);
-    assert.match(await get("/stats/prometheus"), /^envoy_tcp_test_downstream_cx_total\{\} 3$/m);
+    assert.match(await get("/stats/prometheus"), /^envoy_tcp_downstream_cx_total\{envoy_tcp_prefix="test"\} 3$/m);
     assert.match(await get("/clusters"), /^up::127\.0\.0\.1:1::health_flags::healthy$/m);
   } finally {
     await s.close();

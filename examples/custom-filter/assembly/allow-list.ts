@@ -5,7 +5,7 @@
 // wake-up: how a filter waits for a timer or a gRPC answer without blocking the connection's VM).
 //   {"name": "example.allow_list", "config": {"key": "method", "allow": ["sayHello"], "holdMs": 50}}
 import {
-  ConfigErrors, ConfigFields, ErrorKind, FilterConfig, FilterFactory, FilterMessage, FilterServices, HeldMessage, JsonKind,
+  ConfigErrors, ConfigFields, ErrorKind, FilterConfig, FilterFactory, RequestView, FilterServices, HeldRequest, JsonKind,
   JsonValue, MessageAction, MetaFilter,
 } from "meta-protocol-wasm";
 
@@ -20,19 +20,19 @@ class AllowListConfig extends FilterConfig {
 }
 
 class AllowList extends MetaFilter {
-  private held: HeldMessage[] = [];
+  private held: HeldRequest[] = [];
 
   constructor(private config: AllowListConfig, private services: FilterServices) {
     super();
   }
 
-  onRequest(m: FilterMessage): MessageAction {
-    const value = m.message.metadata.get(this.config.key);
+  onRequest(r: RequestView): MessageAction {
+    const value = r.message.metadata.get(this.config.key);
     if (value === null || !this.config.allowed.includes(value)) {
-      return m.reply(ErrorKind.Unspecified, this.config.key + " " + (value !== null ? value : "(none)") + " is not allowed");
+      return r.reply(ErrorKind.Unspecified, this.config.key + " " + (value !== null ? value : "(none)") + " is not allowed");
     }
     if (this.config.holdMs == 0) return MessageAction.Continue;
-    this.held.push(m.hold());
+    this.held.push(r.hold());
     if (this.held.length == 1) this.services.wakeAfter(this.config.holdMs);
     return MessageAction.Pause;
   }

@@ -4,7 +4,7 @@
 // FilterServices.grpcCall, hold/resume from onGrpcCallDone, and a reply decided after a pause.
 import "../../../assembly/abi/abort";
 import {
-  ConfigErrors, ErrorKind, FilterConfig, FilterFactory, FilterMessage, FilterServices, GrpcStatus, HeldMessage, JsonValue,
+  ConfigErrors, ErrorKind, FilterConfig, FilterFactory, RequestView, FilterServices, GrpcStatus, HeldRequest, JsonValue,
   MessageAction, MetaFilter, registerBuiltinCodecs, registerFilter, startMetaProtocol,
 } from "../../../assembly/framework";
 
@@ -18,19 +18,19 @@ class GateConfig extends FilterConfig {
 
 class Gate extends MetaFilter {
   private tokens: u32[] = [];
-  private held: HeldMessage[] = [];
+  private held: HeldRequest[] = [];
 
   constructor(private services: FilterServices) {
     super();
   }
 
-  onRequest(m: FilterMessage): MessageAction {
-    const method = m.message.metadata.get("method");
+  onRequest(r: RequestView): MessageAction {
+    const method = r.message.metadata.get("method");
     const question = Uint8Array.wrap(String.UTF8.encode(method !== null ? method : ""));
     const token = this.services.grpcCall(Uint8Array.wrap(String.UTF8.encode("grpc")), "test.Gate", "Check", question, 2000);
-    if (token == 0) return m.reply(ErrorKind.Unspecified, "gate unreachable");
+    if (token == 0) return r.reply(ErrorKind.Unspecified, "gate unreachable");
     this.tokens.push(token);
-    this.held.push(m.hold());
+    this.held.push(r.hold());
     return MessageAction.Pause;
   }
 

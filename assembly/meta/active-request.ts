@@ -1,0 +1,120 @@
+// One request from decode to response (or local reply): its message and metadata, its mutation,
+// its place in the client's stream, its state, its start time, and its route and cluster once
+// chosen. The filter chain runs on it; its bytes are decided when it is released; it stays in the
+// in-flight table until answered, so response filters and metrics see the request they answer.
+import { HeldRequest, MessageAction, RequestView } from "./filter";
+import { ErrorKind, Message, MessageType } from "./message";
+import { Mutation } from "./mutation";
+
+export enum RequestState {
+  /** The chain is running on it. */
+  Decoding = 0,
+  /** A filter paused it; its bytes wait in Envoy's buffer. */
+  Held = 1,
+  /** Every filter let it pass; its bytes go on (re-encoded if it has a mutation). */
+  Decided = 2,
+  /** A filter answered it; the codec's probe goes in its place, the error reply comes back. */
+  Replied = 3,
+}
+
+/** Where a request that was held goes once a filter releases it (the connection manager). */
+export abstract class RequestOwner {
+  abstract resume(request: ActiveRequest): void;
+  abstract replyLater(request: ActiveRequest, kind: ErrorKind, detail: string): void;
+}
+
+class Held extends HeldRequest {
+  constructor(private active: ActiveRequest) {
+    super();
+  }
+  get request(): RequestView {
+    return this.active;
+  }
+  resume(): void {
+    if (this.active.state == RequestState.Held) this.active.owner.resume(this.active);
+  }
+  reply(kind: ErrorKind, detail: string): void {
+    if (this.active.state == RequestState.Held) this.active.owner.replyLater(this.active, kind, detail);
+  }
+}
+
+const NO_MUTATION = new Mutation();
+
+export class ActiveRequest extends RequestView {
+  private decoded: Message = new Message();
+  state: RequestState = RequestState.Decoding;
+  /** Logical position of its frame in the client's stream while its bytes are still buffered. */
+  offset: i32 = 0;
+  /** The filter that paused it: the chain resumes after it. */
+  filterIndex: i32 = 0;
+  replyKind: ErrorKind = ErrorKind.Unspecified;
+  replyDetail: string = "";
+  /** The protocol's error reply that takes the place of the upstream's answer to the probe. */
+  localReply: Uint8Array | null = null;
+  private route: string = "";
+  private clusterName: string = "";
+  private started: u64 = 0;
+  private written: Mutation | null = null;
+  private handle: Held | null = null;
+
+  constructor(readonly owner: RequestOwner) {
+    super();
+  }
+
+  /** Ready for a newly decoded frame at `offset`, decoded at `now`. */
+  begin(offset: i32, now: u64): void {
+    this.offset = offset;
+    this.started = now;
+  }
+
+  get message(): Message {
+    return this.decoded;
+  }
+  get isOneway(): bool {
+    return this.decoded.type == MessageType.Oneway;
+  }
+  get routeName(): string {
+    return this.route;
+  }
+  get cluster(): string {
+    return this.clusterName;
+  }
+  get startNanos(): u64 {
+    return this.started;
+  }
+  get frameEnd(): i32 {
+    return this.offset + this.decoded.frameSize;
+  }
+
+  get mutation(): Mutation {
+    let m = this.written;
+    if (m === null) this.written = m = new Mutation();
+    return m;
+  }
+  /** The mutation to encode, without making one. */
+  get pendingMutation(): Mutation {
+    const m = this.written;
+    return m === null ? NO_MUTATION : m;
+  }
+
+  setRoute(name: string, cluster: string): void {
+    this.route = name;
+    this.clusterName = cluster;
+  }
+
+  reply(kind: ErrorKind, detail: string): MessageAction {
+    this.replyKind = kind;
+    this.replyDetail = detail;
+    return MessageAction.Reply;
+  }
+
+  hold(): HeldRequest {
+    let h = this.handle;
+    if (h === null) {
+      // The request outlives this callback: lazy keys are read now, while its bytes are readable.
+      this.decoded.metadata.keys();
+      this.handle = h = new Held(this);
+    }
+    return h;
+  }
+}

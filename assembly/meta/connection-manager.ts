@@ -1,0 +1,314 @@
+// One downstream connection's MetaProtocol logic, as Aeraki's connection manager: the client's
+// bytes cut into frames by the codec, one ActiveRequest per request run through the filter chain,
+// responses paired with their requests. Bytes stay in Envoy's buffers: the codec reads headers
+// through a small window, payloads pass unread. While any request is held the client's buffer
+// stays paused in Envoy; when none is, each request's bytes are decided (passed, re-encoded with
+// its mutation, or replaced by the codec's probe for a local reply) and the buffer goes on.
+// Everything Envoy does is reached through a ConnectionPort, so all of this runs in unit specs.
+import { ActiveRequest, RequestOwner, RequestState } from "./active-request";
+import { Codec, DecodeStatus, Direction } from "./codec";
+import { FilterChain } from "./filter-chain";
+import { FrameStream } from "./frame-stream";
+import { InFlightRequests } from "./in-flight";
+import { ErrorKind, Message, MessageType, ResponseStatus } from "./message";
+import { ConnectionPort } from "./ports";
+import { Stat } from "./stat-names";
+import { ConnectionUpstreamChoice } from "./upstream-choice";
+
+/** Decided frames may wait this long behind an incomplete header before its bytes are carried instead. */
+const MAX_HELD_BEHIND_HEADER: i32 = 64 * 1024;
+/** A frame to re-encode waits in Envoy's buffer until whole, up to Envoy's default buffer limit. */
+export const MAX_FRAME_TO_MUTATE: i32 = 1024 * 1024;
+
+export class ConnectionManager extends RequestOwner {
+  private requests: FrameStream;
+  private responses: FrameStream;
+  private inFlight: InFlightRequests;
+  /** Requests whose bytes are still in the paused client buffer, in stream order. */
+  private buffered: ActiveRequest[] = [];
+  private heldCount: i32 = 0;
+  private inDownstreamCallback: bool = false;
+  private upstreamStarted: bool;
+  private response: Message = new Message();
+  private closed: bool = false;
+  private finished: bool = false;
+
+  constructor(
+    private port: ConnectionPort,
+    private codec: Codec,
+    private chain: FilterChain,
+    private maxFrameSize: i32,
+    private choice: ConnectionUpstreamChoice | null,
+  ) {
+    super();
+    this.requests = new FrameStream(port.downstream);
+    this.responses = new FrameStream(port.upstream);
+    this.inFlight = new InFlightRequests(codec.pairsByOrder());
+    // A filter that picks the cluster needs the first request before tcp_proxy connects.
+    this.upstreamStarted = choice === null;
+  }
+
+  /** Whether on_new_connection pauses (tcp_proxy must wait for the first request's cluster). */
+  get waitsForFirstRequest(): bool {
+    return !this.upstreamStarted;
+  }
+
+  get requestsInFlight(): i32 {
+    return this.inFlight.size;
+  }
+
+  /** on_downstream_data: true to continue (the buffer passes), false to keep it paused. */
+  onDownstreamData(size: i32, endOfStream: bool): bool {
+    if (this.closed) return false;
+    const s = this.requests;
+    s.begin(size);
+    this.inDownstreamCallback = true;
+    let pos = s.skipDecided(s.resumeAt);
+    while (pos < s.length && !this.closed) {
+      const request = new ActiveRequest(this);
+      const message = request.message;
+      s.input.seek(pos);
+      const result = this.codec.decode(s.input, Direction.Downstream, message, this.maxFrameSize);
+      if (result.status == DecodeStatus.NeedMoreData) break;
+      if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
+        this.port.count(Stat.RequestDecodingError, 1);
+        this.fail("request: " + result.error);
+        break;
+      }
+      message.frameSize = result.frameSize;
+      pos = this.onRequest(request, pos);
+    }
+    this.inDownstreamCallback = false;
+    if (this.closed) return false;
+    return this.release(pos, endOfStream);
+  }
+
+  /** Runs the chain on a decoded request at `pos`; returns where the next frame starts. */
+  private onRequest(request: ActiveRequest, pos: i32): i32 {
+    const message = request.message;
+    const type = message.type;
+    if (type == MessageType.Heartbeat) {
+      this.port.count(Stat.Heartbeat, 1);
+      return this.requests.advance(pos, message.frameSize);
+    }
+    this.port.count(type == MessageType.Oneway ? Stat.RequestOneway : Stat.Request, 1);
+    request.begin(pos, this.port.now());
+    if (this.chain.runRequest(request, 0) == RequestState.Held) this.heldCount++;
+    this.buffered.push(request);
+    return this.requests.advance(pos, message.frameSize);
+  }
+
+  /** End of a downstream callback: keep the buffer paused, or decide its bytes and let it pass. */
+  private release(pos: i32, endOfStream: bool): bool {
+    const s = this.requests;
+    const mustWait = this.heldCount > 0 || this.waitsForWholeFrame(endOfStream) ||
+      // An incomplete header behind decided frames: wait for the rest of it, unless too much waits.
+      (pos < s.length && !endOfStream && pos - s.input.carried < MAX_HELD_BEHIND_HEADER);
+    if (mustWait) {
+      s.hold(pos);
+      return false;
+    }
+    pos = this.decide(pos);
+    if (this.closed) return false;
+    if (!this.upstreamStarted) {
+      // tcp_proxy starts now. It keeps these bytes while it connects (reads disabled), then Envoy
+      // hands the same buffer to the chain again from the start: decoding resumes after what was decided.
+      this.startUpstream();
+      s.hold(pos);
+      return true;
+    }
+    s.passed(pos);
+    return true;
+  }
+
+  private startUpstream(): void {
+    this.upstreamStarted = true;
+    if (this.choice !== null) this.choice!.upstreamStarts();
+  }
+
+  /** A request with a mutation whose frame is still coming: it waits in Envoy's buffer until whole. */
+  private waitsForWholeFrame(endOfStream: bool): bool {
+    if (endOfStream) return false;
+    const s = this.requests;
+    for (let i = 0; i < this.buffered.length; i++) {
+      const r = unchecked(this.buffered[i]);
+      if (r.state != RequestState.Decided || r.pendingMutation.isEmpty) continue;
+      if (r.offset >= s.input.carried && r.frameEnd > s.length && r.message.frameSize <= MAX_FRAME_TO_MUTATE) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Writes every buffered request's decision into Envoy's buffer (back to front, so earlier
+   * positions hold), then tracks the requests that expect an answer, in stream order. Returns
+   * `pos` moved by the size changes.
+   */
+  private decide(pos: i32): i32 {
+    const s = this.requests;
+    const buffered = this.buffered;
+    for (let i = buffered.length - 1; i >= 0 && !this.closed; i--) {
+      const r = unchecked(buffered[i]);
+      const before = s.length;
+      if (r.state == RequestState.Replied) this.replaceWithProbe(r);
+      else if (!r.pendingMutation.isEmpty) this.reencode(r);
+      pos += s.length - before;
+    }
+    for (let i = 0; i < buffered.length; i++) {
+      const r = unchecked(buffered[i]);
+      // Keys left to a lazy reader are not read once the frame's bytes are gone.
+      r.message.metadata.forgetLazy();
+      if (r.message.type != MessageType.Request) continue;
+      this.inFlight.add(r);
+      this.port.count(Stat.RequestActive, 1);
+    }
+    buffered.length = 0;
+    return pos;
+  }
+
+  private reencode(r: ActiveRequest): void {
+    const s = this.requests;
+    if (r.offset < s.input.carried || r.frameEnd > s.length) {
+      this.port.logDebug("meta_protocol: mutation skipped, the frame's head already passed or it is too large to hold");
+      return;
+    }
+    s.input.seek(r.offset);
+    const encoded = this.codec.encode(s.input, r.message, r.pendingMutation);
+    s.replace(r.offset, r.frameEnd, encoded);
+  }
+
+  /**
+   * A request answered by a filter: the codec's probe takes its place, and the error reply takes
+   * the place of the probe's answer on the way back (a network filter can write to the client only
+   * while upstream bytes pass). A oneway request is just removed.
+   */
+  private replaceWithProbe(r: ActiveRequest): void {
+    const s = this.requests;
+    const message = r.message;
+    const oneway = r.isOneway;
+    const probe = oneway ? new Uint8Array(0) : this.codec.probeRequest(message);
+    if (probe === null || r.offset < s.input.carried) {
+      // No way to reach the client: the request must not pass either.
+      this.port.count(Stat.LocalReplyConnectionClosed, 1);
+      this.fail("local reply cannot be delivered: " + r.replyDetail);
+      return;
+    }
+    this.port.count(Stat.LocalReply, 1);
+    if (!oneway) r.localReply = this.codec.errorReply(message, r.replyKind, r.replyDetail);
+    s.replaceFrame(r.offset, message.frameSize, probe);
+  }
+
+  resume(request: ActiveRequest): void {
+    if (this.closed) return;
+    this.heldCount--;
+    if (this.chain.runRequest(request, request.filterIndex + 1) == RequestState.Held) {
+      this.heldCount++;
+      return;
+    }
+    this.settle();
+  }
+
+  replyLater(request: ActiveRequest, kind: ErrorKind, detail: string): void {
+    if (this.closed) return;
+    this.heldCount--;
+    request.reply(kind, detail);
+    request.state = RequestState.Replied;
+    this.settle();
+  }
+
+  /**
+   * A held request was released. Inside a data callback its end decides; outside one (a wake-up,
+   * a gRPC answer), Envoy keeps the paused buffer reachable for this connection's context, so the
+   * decisions are written into it now and the buffer continues.
+   */
+  private settle(): void {
+    if (this.inDownstreamCallback || this.heldCount > 0) return;
+    const s = this.requests;
+    const size = this.port.downstream.size;
+    if (size < 0) {
+      this.fail("the paused client bytes are out of reach");
+      return;
+    }
+    s.begin(size);
+    if (this.waitsForWholeFrame(false)) return; // the next downstream callback decides
+    const pos = this.decide(s.resumeAt);
+    if (this.closed) return;
+    if (!this.upstreamStarted) {
+      this.startUpstream();
+      s.hold(pos);
+    } else {
+      s.passedWhileAway(pos);
+    }
+    this.port.continueDownstream();
+  }
+
+  /** on_upstream_data: responses are paired and shown to the filters; the write path never waits. */
+  onUpstreamData(size: i32, endOfStream: bool): void {
+    if (this.closed) return;
+    const s = this.responses;
+    s.begin(size);
+    let pos = s.skipDecided(0);
+    while (pos < s.length) {
+      const message = this.response;
+      message.reset();
+      s.input.seek(pos);
+      const result = this.codec.decode(s.input, Direction.Upstream, message, this.maxFrameSize);
+      if (result.status == DecodeStatus.NeedMoreData) break;
+      if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
+        this.port.count(Stat.ResponseDecodingError, 1);
+        this.fail("response: " + result.error);
+        return;
+      }
+      message.frameSize = result.frameSize;
+      pos = this.onResponse(pos);
+      if (this.closed) return;
+    }
+    // An incomplete header is copied for the next callback.
+    s.passed(pos);
+  }
+
+  private onResponse(pos: i32): i32 {
+    const s = this.responses;
+    const message = this.response;
+    const type = message.type;
+    const request = this.inFlight.find(message.requestId);
+    const answersProbe = request !== null && request.localReply !== null;
+    if (type == MessageType.Request || type == MessageType.Oneway || (type == MessageType.Heartbeat && !answersProbe)) {
+      // Server-initiated frames (heartbeats) pass as they are.
+      if (type == MessageType.Heartbeat) this.port.count(Stat.Heartbeat, 1);
+      return s.advance(pos, message.frameSize);
+    }
+    if (request === null) {
+      this.port.count(Stat.ResponseUnpaired, 1);
+      return s.advance(pos, message.frameSize);
+    }
+    this.inFlight.remove(request);
+    this.port.count(Stat.RequestActive, -1);
+    const reply = request.localReply;
+    if (reply !== null) {
+      if (pos < s.input.carried) {
+        this.fail("local reply lost: the probe's answer already passed");
+        return s.length;
+      }
+      return s.replaceFrame(pos, message.frameSize, reply);
+    }
+    this.port.count(Stat.Response, 1);
+    this.port.count(message.status == ResponseStatus.Ok ? Stat.ResponseSuccess : Stat.ResponseError, 1);
+    this.port.recordRequestTime((this.port.now() - request.startNanos) / 1_000_000);
+    this.chain.runResponse(message, request);
+    return s.advance(pos, message.frameSize);
+  }
+
+  private fail(reason: string): void {
+    this.closed = true;
+    this.port.close(reason);
+  }
+
+  /** The connection is gone: gauges back, filters told. Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closed = true;
+    this.port.count(Stat.RequestActive, -this.inFlight.size);
+    for (let i = 0; i < this.chain.filters.length; i++) this.chain.filters[i].onConnectionClose();
+  }
+}
