@@ -14,10 +14,13 @@ mkdirSync(out, { recursive: true });
 const asc = join(root, "node_modules", ".bin", "asc");
 for (const file of readdirSync(sources).filter((f) => f.endsWith(".ts")).sort()) {
   const source = join(sources, file);
-  const usesAbiLayer = readFileSync(source, "utf8").includes("abi/abort");
-  const abort = usesAbiLayer ? "abort=assembly/abi/abort/abort" : "abort=";
+  const text = readFileSync(source, "utf8");
+  const asPackage = text.includes('from "meta-protocol-wasm');
+  const abort = asPackage ? "abort=~lib/meta-protocol-wasm/assembly/abi/abort/abort" : text.includes("abi/abort") ? "abort=assembly/abi/abort/abort" : "abort=";
   const name = basename(file, ".ts");
-  execFileSync(asc, [source, "--config", join(sources, "asconfig.json"), "-o", join(out, `${name}.wasm`), "--use", abort], {
+  // The examples' files import the framework by its package name, found under tests/assembly/packages.
+  const args = [source, "--config", join(sources, "asconfig.json"), "-o", join(out, `${name}.wasm`), "--use", abort, "--path", "tests/assembly/packages"];
+  execFileSync(asc, args, {
     cwd: root,
     stdio: "inherit",
   });

@@ -29,15 +29,11 @@ export enum Op {
 }
 
 export class Program {
-  constructor(
-    public ops: StaticArray<i32>,
-    public args: StaticArray<i32>,
-    public args2: StaticArray<i32>,
-    public classes: CharClass[],
-  ) {}
+  /** Three i32 per instruction: op, arg, arg2 (one array keeps the matcher's loop to one base address). */
+  constructor(public code: StaticArray<i32>, public classes: CharClass[]) {}
 
   get length(): i32 {
-    return this.ops.length;
+    return this.code.length / 3;
   }
 }
 
@@ -175,12 +171,13 @@ class Compiler {
   }
 
   finish(): Program {
-    return new Program(toStatic(this.ops), toStatic(this.args), toStatic(this.args2), this.classes);
+    const n = this.ops.length;
+    const code = new StaticArray<i32>(3 * n);
+    for (let i = 0; i < n; i++) {
+      code[3 * i] = this.ops[i];
+      code[3 * i + 1] = this.args[i];
+      code[3 * i + 2] = this.args2[i];
+    }
+    return new Program(code, this.classes);
   }
-}
-
-function toStatic(a: i32[]): StaticArray<i32> {
-  const out = new StaticArray<i32>(a.length);
-  for (let i = 0; i < a.length; i++) unchecked((out[i] = a[i]));
-  return out;
 }

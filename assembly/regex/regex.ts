@@ -53,99 +53,121 @@ export class Regex {
     return this.run(text, false);
   }
 
+  // The loop works on raw addresses (plain integers): AssemblyScript would otherwise spill every
+  // array reference to its shadow stack for the GC on each use. Nothing here allocates, so the
+  // arrays, kept alive by `this`, cannot move or be freed meanwhile.
   private run(text: string, full: bool): bool {
     if (this.generation > 0x3fffffff) {
       // A run bumps the generation once per character; strings are shorter than 2^30 units.
       this.mark.fill(0);
       this.generation = 0;
     }
-    const ops = this.program.ops;
-    const args = this.program.args;
-    const classes = this.program.classes;
+    const code = changetype<usize>(this.program.code);
+    const marks = new Marks(changetype<usize>(this.mark), changetype<usize>(this.stack), this.generation + 1);
+    let list = changetype<usize>(this.current);
+    let other = changetype<usize>(this.next);
+    const str = changetype<usize>(text);
+    const len = text.length;
     let pos = 0;
-    let cur = codePointAt(text, 0);
-    this.generation++;
-    let count = this.addThread(this.current, 0, 0, context(-1, cur));
+    let cur = codePointAt(str, len, 0);
+    let count = follow(code, marks, list, 0, 0, context(-1, cur));
+    let matched = false;
     while (true) {
-      if (count == 0 && full) return false;
+      if (count == 0 && full) break;
       const nextPos = pos + (cur > 0xffff ? 2 : 1);
-      const after = cur < 0 ? -1 : codePointAt(text, nextPos);
+      const after = cur < 0 ? -1 : codePointAt(str, len, nextPos);
       const ctx = context(cur, after);
-      this.generation++;
+      marks.generation++;
       let nextCount = 0;
-      const list = this.current;
       for (let i = 0; i < count; i++) {
-        const pc = unchecked(list[i]);
-        const op = unchecked(ops[pc]);
+        const pc = load<i32>(list + (<usize>i << 2));
+        const at = code + (<usize>(3 * pc) << 2);
+        const op = load<i32>(at);
         if (op == Op.Match) {
-          if (!full || cur < 0) return true;
+          if (!full || cur < 0) {
+            matched = true;
+            break;
+          }
           continue;
         }
         if (cur < 0) continue;
         let ok = false;
-        if (op == Op.Char) ok = cur == unchecked(args[pc]);
-        else if (op == Op.Class) ok = unchecked(classes[unchecked(args[pc])]).contains(cur);
+        if (op == Op.Char) ok = cur == load<i32>(at, 4);
+        else if (op == Op.Class) ok = unchecked(this.program.classes[load<i32>(at, 4)]).contains(cur);
         else if (op == Op.AnyChar) ok = true;
         else if (op == Op.AnyNotNewline) ok = cur != 0x0a;
-        if (ok) nextCount = this.addThread(this.next, nextCount, pc + 1, ctx);
+        if (ok) nextCount = follow(code, marks, other, nextCount, pc + 1, ctx);
       }
-      if (cur < 0) return false;
-      if (!full) nextCount = this.addThread(this.next, nextCount, 0, ctx); // a match may start anywhere
-      const swap = this.current;
-      this.current = this.next;
-      this.next = swap;
+      if (matched || cur < 0) break;
+      if (!full) nextCount = follow(code, marks, other, nextCount, 0, ctx); // a match may start anywhere
+      const swap = list;
+      list = other;
+      other = swap;
       count = nextCount;
       cur = after;
       pos = nextPos;
     }
-  }
-
-  /**
-   * Adds `start` and every state reachable from it without consuming input (jumps, splits,
-   * assertions that hold under `ctx`) to `list`; only consuming states and Match are kept.
-   */
-  private addThread(list: StaticArray<i32>, count: i32, start: i32, ctx: i32): i32 {
-    const ops = this.program.ops;
-    const args = this.program.args;
-    const args2 = this.program.args2;
-    const mark = this.mark;
-    const stack = this.stack;
-    const gen = this.generation;
-    if (unchecked(mark[start]) == gen) return count;
-    unchecked((mark[start] = gen));
-    let top = 0;
-    unchecked((stack[top++] = start));
-    while (top > 0) {
-      const pc = unchecked(stack[--top]);
-      const op = unchecked(ops[pc]);
-      let a = -1;
-      let b = -1;
-      if (op == Op.Jump) a = unchecked(args[pc]);
-      else if (op == Op.Split) {
-        a = unchecked(args[pc]);
-        b = unchecked(args2[pc]);
-      } else if (op == Op.Assert) {
-        if ((unchecked(args[pc]) & ctx) != 0) a = pc + 1;
-      } else {
-        unchecked((list[count++] = pc));
-      }
-      // Marking on push keeps every pc on the stack at most once, so the stack never overflows.
-      if (b >= 0 && unchecked(mark[b]) != gen) {
-        unchecked((mark[b] = gen));
-        unchecked((stack[top++] = b));
-      }
-      if (a >= 0 && unchecked(mark[a]) != gen) {
-        unchecked((mark[a] = gen));
-        unchecked((stack[top++] = a));
-      }
-    }
-    return count;
+    this.generation = marks.generation;
+    return matched;
   }
 }
 
-function codePointAt(text: string, pos: i32): i32 {
-  if (pos >= text.length) return -1;
-  return <i32>text.codePointAt(pos);
+/** The per-run marking state, unmanaged so that passing it around costs no GC bookkeeping. */
+@unmanaged
+class Marks {
+  constructor(public mark: usize, public stack: usize, public generation: i32) {}
+}
+
+/**
+ * Adds `start` and every state reachable from it without consuming input (jumps, splits,
+ * assertions that hold under `ctx`) to `list`, skipping states already marked in this
+ * generation; only consuming states and Match are kept. Returns the new count.
+ */
+function follow(code: usize, marks: Marks, list: usize, count: i32, start: i32, ctx: i32): i32 {
+  const mark = marks.mark;
+  const stack = marks.stack;
+  const gen = marks.generation;
+  if (load<i32>(mark + (<usize>start << 2)) == gen) return count;
+  store<i32>(mark + (<usize>start << 2), gen);
+  store<i32>(stack, start);
+  let top = 1;
+  while (top > 0) {
+    const pc = load<i32>(stack + (<usize>(--top) << 2));
+    const at = code + (<usize>(3 * pc) << 2);
+    const op = load<i32>(at);
+    let a = -1;
+    let b = -1;
+    if (op == Op.Jump) a = load<i32>(at, 4);
+    else if (op == Op.Split) {
+      a = load<i32>(at, 4);
+      b = load<i32>(at, 8);
+    } else if (op == Op.Assert) {
+      if ((load<i32>(at, 4) & ctx) != 0) a = pc + 1;
+    } else {
+      store<i32>(list + (<usize>(count++) << 2), pc);
+    }
+    // Marking on push keeps every pc on the stack at most once, so the stack never overflows.
+    if (b >= 0 && load<i32>(mark + (<usize>b << 2)) != gen) {
+      store<i32>(mark + (<usize>b << 2), gen);
+      store<i32>(stack + (<usize>(top++) << 2), b);
+    }
+    if (a >= 0 && load<i32>(mark + (<usize>a << 2)) != gen) {
+      store<i32>(mark + (<usize>a << 2), gen);
+      store<i32>(stack + (<usize>(top++) << 2), a);
+    }
+  }
+  return count;
+}
+
+/** The code point at `pos` of the UTF-16 text at `str` (a surrogate pair decoded), -1 past the end. */
+function codePointAt(str: usize, len: i32, pos: i32): i32 {
+  if (pos >= len) return -1;
+  const c = <i32>load<u16>(str + (<usize>pos << 1));
+  if ((c & 0xfc00) == 0xd800 && pos + 1 < len) {
+    const d = <i32>load<u16>(str + (<usize>(pos + 1) << 1));
+    if ((d & 0xfc00) == 0xdc00) return ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+  }
+  return c;
 }
 
 /** The assertions that hold between `before` and `after` (-1 at either end of the text). */

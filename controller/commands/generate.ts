@@ -61,8 +61,9 @@ export const generateCommand: Command = {
       sha256,
       xdsCluster: xdsService ? istioXdsCluster(xdsService[1], xdsService[2], Number(xdsService[3])) : undefined,
     });
+    const envoy = envoyBootstrap(translation.plans, translation.mesh, { moduleFile: values["module-file"]!, xdsAddress, listenerPortOffset: offset });
     // The Istio side's problems only matter when its WasmPlugins are written.
-    const problems = sortProblems([...translation.problems, ...(url === undefined ? [] : istio.problems)]);
+    const problems = sortProblems([...translation.problems, ...envoy.problems, ...(url === undefined ? [] : istio.problems)]);
     for (const p of problems) io.err(formatProblem(p));
     if (problems.some((p) => p.severity === "error")) {
       io.err("nothing written: fix the errors above");
@@ -70,8 +71,7 @@ export const generateCommand: Command = {
     }
 
     mkdirSync(join(values.out, "routes"), { recursive: true });
-    const bootstrap = envoyBootstrap(translation.plans, translation.mesh, { moduleFile: values["module-file"]!, xdsAddress, listenerPortOffset: offset });
-    writeFileSync(join(values.out, "envoy.yaml"), dump(bootstrap));
+    writeFileSync(join(values.out, "envoy.yaml"), dump(envoy.bootstrap));
     for (const plan of translation.plans) {
       for (const port of plan.ports) writeFileSync(join(values.out, "routes", `${port.routeConfig.name}.yaml`), dump(port.routeConfig));
     }

@@ -1,7 +1,7 @@
 // Reads resources from YAML text or a folder of YAML files (several documents per file), checks
 // each document's kind, API version and schema, and keeps where every field came from.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { formatPath, type FieldPath, type Problem, type Severity } from "./problem.ts";
 import { checkSchema, object, any, str } from "./schema.ts";
 import { KINDS, metadataSchema } from "./kinds.ts";
@@ -86,11 +86,17 @@ function yamlFiles(dir: string): string[] {
   return out;
 }
 
-/** Reads every .yaml/.yml file under `dir` (sorted, recursively); files are named relative to the working directory. */
+/** A file as problems name it: relative to the working directory when inside it, else absolute. */
+function displayName(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? resolve(path) : rel;
+}
+
+/** Reads every .yaml/.yml file under `dir` (sorted, recursively); files are named as displayName says. */
 export function readYamlDirectory(dir: string, options: ReadOptions = {}): ReadResult {
   const result: ReadResult = { resources: [], problems: [] };
   for (const path of yamlFiles(dir)) {
-    const r = readYamlText(relative(process.cwd(), path) || path, readFileSync(path, "utf8"), options);
+    const r = readYamlText(displayName(path), readFileSync(path, "utf8"), options);
     result.resources.push(...r.resources);
     result.problems.push(...r.problems);
   }

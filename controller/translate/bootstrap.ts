@@ -7,9 +7,11 @@
 // `listenerPortOffset` (default 20000), so the listener never takes the port of an upstream on
 // the same machine (the examples' upstreams listen on their service ports and on port + 10000).
 import { isIP } from "node:net";
+import { problemAt } from "../resources/read.ts";
+import type { Problem } from "../resources/problem.ts";
 import type { Mesh, MeshService } from "./mesh.ts";
-import type { RouterPlan } from "./routers.ts";
-import type { RouteAction } from "./route-types.ts";
+import type { PortPlan, RouterPlan } from "./routers.ts";
+import { outboundCluster, type RouteAction } from "./route-types.ts";
 import { pluginConfiguration } from "./plugin-config.ts";
 
 export const XDS_CLUSTER = "meta_protocol_xds";
@@ -55,46 +57,54 @@ function clustersOf(action: RouteAction): string[] {
   return "cluster" in action ? [action.cluster] : action.weighted_clusters.clusters.map((c) => c.name);
 }
 
-export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: BootstrapOptions): Record<string, unknown> {
+/** A listener whose chain is the module, configured for `port`, then tcp_proxy. */
+function listener(plan: RouterPlan, port: PortPlan, address: ReturnType<typeof socket>, options: BootstrapOptions, fallback: string) {
+  const configuration = pluginConfiguration(plan, port, { localRateLimit: true, routing: true, xdsCluster: options.xdsAddress ? XDS_CLUSTER : undefined });
+  const wasm = {
+    "@type": "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
+    config: {
+      name: "meta_protocol",
+      root_id: "meta_protocol",
+      vm_config: { vm_id: "meta_protocol", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: options.moduleFile } } },
+      configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(configuration) },
+      fail_open: false,
+    },
+  };
+  const tcpProxy = { "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", stat_prefix: port.port.protocol, cluster: fallback };
+  return {
+    name: port.routeConfig.name,
+    address,
+    filter_chains: [{ filters: [{ name: "envoy.filters.network.wasm", typed_config: wasm }, { name: "envoy.filters.network.tcp_proxy", typed_config: tcpProxy }] }],
+  };
+}
+
+/** The bootstrap, and the service ports that cannot have a listener of their own (left out, reported). */
+export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: BootstrapOptions): { bootstrap: Record<string, unknown>; problems: Problem[] } {
   const offset = options.listenerPortOffset ?? DEFAULT_LISTENER_PORT_OFFSET;
+  const problems: Problem[] = [];
   const clusterNames = new Set<string>();
-  const listeners = plans.flatMap((plan) =>
-    plan.ports.map((port) => {
+  const listenerOf = new Map<number, string>();
+  const listeners = [];
+  for (const plan of plans) {
+    for (const port of plan.ports) {
+      const number = port.port.number + offset;
+      const taken = listenerOf.get(number);
+      if (number > 65535 || taken) {
+        const why = taken
+          ? `listener port ${number} is already ${taken}'s: plain Envoy gets one listener per port, and two services use port ${port.port.number}`
+          : `listener port ${number} (service port ${port.port.number} + ${offset}) is above 65535`;
+        problems.push(problemAt(plan.router, ["spec", "hosts", 0], why, "unsupported"));
+        continue;
+      }
+      listenerOf.set(number, port.routeConfig.name);
       const routes = port.routeConfig.routes;
       routes.forEach((r) => clustersOf(r.route).forEach((c) => clusterNames.add(c)));
       // tcp_proxy's own cluster serves a connection until the module picks one by its first request.
-      const fallback = routes.length > 0 ? clustersOf(routes[0].route)[0] : `outbound|${port.port.number}||${plan.service.host}`;
+      const fallback = routes.length > 0 ? clustersOf(routes[0].route)[0] : outboundCluster(port.port.number, "", plan.service.host);
       clusterNames.add(fallback);
-      const configuration = pluginConfiguration(plan, port, { localRateLimit: true, routing: true, xdsCluster: options.xdsAddress ? XDS_CLUSTER : undefined });
-      return {
-        name: port.routeConfig.name,
-        address: socket(options.listenerAddress ?? "127.0.0.1", port.port.number + offset),
-        filter_chains: [
-          {
-            filters: [
-              {
-                name: "envoy.filters.network.wasm",
-                typed_config: {
-                  "@type": "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
-                  config: {
-                    name: "meta_protocol",
-                    root_id: "meta_protocol",
-                    vm_config: { vm_id: "meta_protocol", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: options.moduleFile } } },
-                    configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(configuration) },
-                    fail_open: false,
-                  },
-                },
-              },
-              {
-                name: "envoy.filters.network.tcp_proxy",
-                typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", stat_prefix: port.port.protocol, cluster: fallback },
-              },
-            ],
-          },
-        ],
-      };
-    }),
-  );
+      listeners.push(listener(plan, port, socket(options.listenerAddress ?? "127.0.0.1", number), options, fallback));
+    }
+  }
   const clusters: Record<string, unknown>[] = [...clusterNames].sort().map((name) => cluster(name, clusterEndpoints(mesh, name)));
   if (options.xdsAddress) {
     clusters.push(
@@ -108,8 +118,6 @@ export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: Bootstr
       }),
     );
   }
-  return {
-    admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) },
-    static_resources: { listeners, clusters },
-  };
+  const bootstrap = { admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) }, static_resources: { listeners, clusters } };
+  return { bootstrap, problems };
 }

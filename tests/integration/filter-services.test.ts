@@ -60,10 +60,15 @@ describe("a filter that asks a gRPC service", () => {
     assert.equal(asked.filter((m) => m === "sayHello").length, 30);
   });
 
-  test("a request denied after the pause closes its connection, counted", async () => {
-    const responses = await consumer("echoBytes", 1, 1);
-    assert.equal(responses[0].ok, false);
-    assert.ok(asked.includes("echoBytes"));
-    assert.equal(proxy.counter("local_reply_connection_closed"), 1);
+  test("requests denied after the pause get Dubbo's error on the open connection, counted", async () => {
+    const before = proxy.counter("local_reply");
+    // Four calls on one client connection: had the first denial closed it, the others would fail
+    // with a connection error instead of the provider-shaped error the module wrote.
+    const responses = await consumer("echoBytes", 4, 2);
+    assert.deepEqual(responses.map((r) => r.ok), [false, false, false, false]);
+    for (const r of responses) assert.match(String((r as { error?: string }).error), /denied by gate/);
+    assert.equal(asked.filter((m) => m === "echoBytes").length, 4);
+    assert.equal(proxy.counter("local_reply") - before, 4);
+    assert.equal(proxy.counter("local_reply_connection_closed"), 0);
   });
 });

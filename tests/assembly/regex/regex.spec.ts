@@ -96,6 +96,7 @@ describe("regex: classes and escapes", () => {
     full("(?s).", ["\n"], [""]);
     full("[^a]", ["😀"], ["a"]);
     full("\\x{1F600}", ["😀"], ["\uD83D"]);
+    full("..", ["\uD83Da", "a\uDE00"], ["😀"]);
   });
 
   it("knows the Perl classes (ASCII, as RE2)", () => {
