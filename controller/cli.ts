@@ -1,13 +1,19 @@
 // The controller's command line: `node --import tsx controller/cli.ts <command> [options]`.
-// Commands are a table so others (serve, pack, status) join by adding an entry.
+// Commands are a table: one entry per command, each in controller/commands/.
 import { pathToFileURL } from "node:url";
 import { processIO, type Command, type CommandIO } from "./commands/io.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { generateCommand } from "./commands/generate.ts";
+import { packCommand } from "./commands/pack.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { statusCommand } from "./commands/status.ts";
 
 export const commands: Record<string, Command> = {
-  validate: validateCommand,
+  serve: serveCommand,
   generate: generateCommand,
+  validate: validateCommand,
+  pack: packCommand,
+  status: statusCommand,
 };
 
 function help(io: CommandIO): void {

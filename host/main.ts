@@ -8,7 +8,7 @@ import { startAdmin } from "./admin.ts";
 import { BootstrapError, readBootstrap } from "./config/bootstrap.ts";
 import { createLogger, parseLogLevel } from "./log.ts";
 import { Cluster } from "./network/cluster.ts";
-import { Listener } from "./network/listener.ts";
+import { Listener, type FilterChainEdit } from "./network/listener.ts";
 import { StatsStore } from "./stats.ts";
 import { PluginLoadError } from "./wasm/plugin.ts";
 import { SharedData } from "./wasm/shared-data.ts";
@@ -20,6 +20,12 @@ export interface EnvoyOptions {
   log?: (line: string) => void;
   /** Relative paths in the bootstrap (wasm filenames) resolve from here, as from Envoy's working directory. */
   baseDir?: string;
+  /**
+   * Test-only: edits each listener's filter chain after it is built from the bootstrap, e.g. to
+   * put a test's own filters before or after the wasm filter (the bootstrap reader refuses any
+   * filter the host does not implement).
+   */
+  filterChain?: FilterChainEdit;
 }
 
 export interface EnvoyServer {
@@ -51,7 +57,7 @@ export async function startEnvoy(bootstrap: string | object, opts: EnvoyOptions 
   try {
     for (const l of config.listeners) {
       if (!clusters.has(l.tcpProxy.cluster)) throw new BootstrapError(`listener ${l.name}: tcp_proxy cluster '${l.tcpProxy.cluster}' is not defined`);
-      const listener = new Listener(l, opts.concurrency ?? 2, clusters, stats, services);
+      const listener = new Listener(l, opts.concurrency ?? 2, clusters, stats, services, opts.filterChain);
       listeners.set(l.name, listener);
       await listener.listen();
     }

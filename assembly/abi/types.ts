@@ -15,14 +15,14 @@ export enum Status {
   Unimplemented = 12,
 }
 
-/** proxy_buffer_type_t. DownstreamData / UpstreamData exist only inside their data callback. */
+/** proxy_buffer_type_t (names as in the proxy-wasm spec and Envoy). DownstreamData stays reachable after a PAUSE (see envoy-wasm.md). */
 export enum BufferType {
   HttpRequestBody = 0,
   HttpResponseBody = 1,
   DownstreamData = 2,
   UpstreamData = 3,
   HttpCallResponseBody = 4,
-  GrpcCallMessage = 5,
+  GrpcReceiveBuffer = 5,
   VmConfiguration = 6,
   PluginConfiguration = 7,
   ForeignFunctionArguments = 8,

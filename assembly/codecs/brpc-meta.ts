@@ -3,6 +3,7 @@
 // keys set while every other field is copied byte for byte.
 import { MemoryInput } from "../meta/input";
 import { Mutation } from "../meta/mutation";
+import { writeU32 } from "./big-endian";
 import { ByteCursor } from "./byte-cursor";
 import { ProtobufWriter, readTag, skipField, WIRE_LEN } from "./protobuf";
 
@@ -12,12 +13,14 @@ export const META_USER_FIELDS: u32 = 9;
 const ENTRY_KEY: u32 = 1;
 const ENTRY_VALUE: u32 = 2;
 
+/** One map<string, string> entry; a decoder keeps one and reads every entry into it. */
 export class MapEntry {
-  constructor(public key: string, public value: string) {}
+  key: string = "";
+  value: string = "";
 }
 
-/** A map<string, string> entry ending at `end`, or null when malformed. */
-export function readMapEntry(c: ByteCursor, end: i32): MapEntry | null {
+/** Reads the map<string, string> entry ending at `end` into `entry`; false when malformed. */
+export function readMapEntry(c: ByteCursor, end: i32, entry: MapEntry): bool {
   let k = "";
   let v = "";
   while (c.pos < end) {
@@ -26,14 +29,16 @@ export function readMapEntry(c: ByteCursor, end: i32): MapEntry | null {
     const wire = tag & 7;
     if ((field == ENTRY_KEY || field == ENTRY_VALUE) && wire == WIRE_LEN) {
       const text = c.string(<i64>c.varint());
-      if (text === null) return null;
+      if (text === null) return false;
       if (field == ENTRY_KEY) k = text;
       else v = text;
     } else if (!skipField(c, wire)) {
-      return null;
+      return false;
     }
   }
-  return !c.failed && c.pos == end ? new MapEntry(k, v) : null;
+  entry.key = k;
+  entry.value = v;
+  return !c.failed && c.pos == end;
 }
 
 /**
@@ -43,6 +48,7 @@ export function readMapEntry(c: ByteCursor, end: i32): MapEntry | null {
  */
 export function metaWithUserFields(c: ByteCursor, meta: Uint8Array, mutation: Mutation): Uint8Array | null {
   const out = new ProtobufWriter();
+  const entry = new MapEntry();
   c.reset(new MemoryInput(meta), 0, meta.length);
   while (c.pos < meta.length) {
     const start = c.pos;
@@ -53,8 +59,7 @@ export function metaWithUserFields(c: ByteCursor, meta: Uint8Array, mutation: Mu
     if (field == META_USER_FIELDS && wire == WIRE_LEN) {
       const size = c.varint();
       if (c.failed || size > <u64>(meta.length - c.pos)) return null;
-      const entry = readMapEntry(c, c.pos + <i32>size);
-      if (entry === null) return null;
+      if (!readMapEntry(c, c.pos + <i32>size, entry)) return null;
       if (mutation.keys.includes(entry.key)) continue;
     } else if (!skipField(c, wire)) {
       return null;
@@ -62,10 +67,10 @@ export function metaWithUserFields(c: ByteCursor, meta: Uint8Array, mutation: Mu
     out.raw(meta.subarray(start, c.pos));
   }
   for (let i = 0; i < mutation.size; i++) {
-    const entry = new ProtobufWriter();
-    entry.stringField(ENTRY_KEY, mutation.keys[i]);
-    entry.stringField(ENTRY_VALUE, mutation.values[i]);
-    out.bytesField(META_USER_FIELDS, entry.toBytes());
+    const written = new ProtobufWriter();
+    written.stringField(ENTRY_KEY, mutation.keys[i]);
+    written.stringField(ENTRY_VALUE, mutation.values[i]);
+    out.bytesField(META_USER_FIELDS, written.toBytes());
   }
   return out.toBytes();
 }
@@ -79,11 +84,4 @@ export function frameWithMeta(meta: Uint8Array, rest: Uint8Array): Uint8Array {
   out.set(meta, BRPC_HEADER_SIZE);
   out.set(rest, BRPC_HEADER_SIZE + meta.length);
   return out;
-}
-
-function writeU32(b: Uint8Array, at: i32, v: u32): void {
-  b[at] = <u8>(v >>> 24);
-  b[at + 1] = <u8>(v >>> 16);
-  b[at + 2] = <u8>(v >>> 8);
-  b[at + 3] = <u8>v;
 }

@@ -7,11 +7,13 @@
 // named like one of those is ignored: routes on `service` must see the real service).
 // correlation_id pairs responses; a response with an error_code is an error. A mutation is written
 // into user_fields, brpc's free-form request headers.
-import { Codec, CodecFactory, DecodeResult, Direction } from "../meta/codec";
+import { Codec, CodecFactory, DecodeStatus, Direction } from "../meta/codec";
 import { FrameInput } from "../meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
+import { INTERFACE, LOG_ID, METHOD, REQUEST_ID, SERVICE } from "../meta/metadata-keys";
 import { Mutation } from "../meta/mutation";
-import { BRPC_HEADER_SIZE, BRPC_MAGIC, frameWithMeta, META_USER_FIELDS, metaWithUserFields, readMapEntry } from "./brpc-meta";
+import { readU32 } from "./big-endian";
+import { BRPC_HEADER_SIZE, BRPC_MAGIC, frameWithMeta, MapEntry, META_USER_FIELDS, metaWithUserFields, readMapEntry } from "./brpc-meta";
 import { ByteCursor } from "./byte-cursor";
 import { ProtobufWriter, readTag, skipField, WIRE_LEN, WIRE_VARINT } from "./protobuf";
 
@@ -46,27 +48,28 @@ export function brpcErrorCodeFor(kind: ErrorKind): i32 {
 
 export class BrpcCodec extends Codec {
   private cursor: ByteCursor = new ByteCursor();
+  /** Reused for every user_fields entry. */
+  private entry: MapEntry = new MapEntry();
 
-  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
+  decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
     const available = input.available;
     if (available < BRPC_HEADER_SIZE) {
       // Refuse other protocols as soon as their first bytes differ from the magic (brpc's
       // ParseRpcMessage gives up on such a prefix too).
       const n = available < 4 ? available : 4;
-      const head = input.bytes(0, n);
       for (let i = 0; i < n; i++) {
-        if (<u32>head[i] != ((BRPC_MAGIC >>> (24 - 8 * i)) & 0xff)) return DecodeResult.fail("brpc: bad magic");
+        if (<u32>input.byteAt(i) != ((BRPC_MAGIC >>> (24 - 8 * i)) & 0xff)) return this.fail("brpc: bad magic");
       }
-      return DecodeResult.needMore(BRPC_HEADER_SIZE);
+      return DecodeStatus.NeedMoreData;
     }
     const h = input.bytes(0, BRPC_HEADER_SIZE);
-    if (readU32(h, 0) != BRPC_MAGIC) return DecodeResult.fail("brpc: bad magic");
+    if (readU32(h, 0) != BRPC_MAGIC) return this.fail("brpc: bad magic");
     const bodySize = readU32(h, 4);
     const metaSize = readU32(h, 8);
-    if (<u64>bodySize + BRPC_HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("brpc: frame exceeds maxFrameSize");
-    if (metaSize > bodySize) return DecodeResult.fail("brpc: meta size exceeds body size");
+    if (<u64>bodySize + BRPC_HEADER_SIZE > <u64>this.maxFrameSize) return this.fail("brpc: frame exceeds maxFrameSize");
+    if (metaSize > bodySize) return this.fail("brpc: meta size exceeds body size");
     const metaEnd = BRPC_HEADER_SIZE + <i32>metaSize;
-    if (available < metaEnd) return DecodeResult.needMore(metaEnd);
+    if (available < metaEnd) return DecodeStatus.NeedMoreData;
     const frameSize = BRPC_HEADER_SIZE + <i32>bodySize;
     message.frameSize = frameSize;
     message.headerSize = metaEnd;
@@ -74,8 +77,8 @@ export class BrpcCodec extends Codec {
     message.type = direction == Direction.Downstream ? MessageType.Request : MessageType.Response;
     const c = this.cursor;
     c.reset(input, BRPC_HEADER_SIZE, metaEnd);
-    if (!this.readMeta(c, message, metaEnd)) return DecodeResult.fail("brpc: malformed RpcMeta");
-    return DecodeResult.done(frameSize);
+    if (!this.readMeta(c, message, metaEnd)) return this.fail("brpc: malformed RpcMeta");
+    return DecodeStatus.Done;
   }
 
   /** RpcMeta: request, response, correlation_id and user_fields; other fields are skipped. */
@@ -111,13 +114,13 @@ export class BrpcCodec extends Codec {
         const text = c.string(<i64>c.varint());
         if (text === null) return false;
         if (field == REQUEST_SERVICE_NAME) {
-          message.metadata.set("service", text);
-          message.metadata.set("interface", text);
+          message.metadata.set(SERVICE, text);
+          message.metadata.set(INTERFACE, text);
         } else {
-          message.metadata.set(field == REQUEST_METHOD_NAME ? "method" : "request_id", text);
+          message.metadata.set(field == REQUEST_METHOD_NAME ? METHOD : REQUEST_ID, text);
         }
       } else if (field == REQUEST_LOG_ID && wire == WIRE_VARINT) {
-        message.metadata.set("log_id", c.varint().toString());
+        message.metadata.set(LOG_ID, c.varint().toString());
       } else if (!skipField(c, wire)) {
         return false;
       }
@@ -141,8 +144,8 @@ export class BrpcCodec extends Codec {
 
   /** One user_fields entry; as in any protobuf map a later entry replaces an earlier one. */
   private readUserField(c: ByteCursor, message: Message, end: i32): bool {
-    const entry = readMapEntry(c, end);
-    if (entry === null) return false;
+    const entry = this.entry;
+    if (!readMapEntry(c, end, entry)) return false;
     if (!isProtocolKey(entry.key)) message.metadata.set(entry.key, entry.value);
     return true;
   }
@@ -181,18 +184,14 @@ export class BrpcCodec extends Codec {
 
 /** Keys the codec fills from RpcMeta's own fields: a user field cannot stand in for them. */
 function isProtocolKey(key: string): bool {
-  return key == "service" || key == "interface" || key == "method" || key == "log_id" || key == "request_id";
-}
-
-function readU32(b: Uint8Array, at: i32): u32 {
-  return (<u32>b[at] << 24) | (<u32>b[at + 1] << 16) | (<u32>b[at + 2] << 8) | <u32>b[at + 3];
+  return key == SERVICE || key == INTERFACE || key == METHOD || key == LOG_ID || key == REQUEST_ID;
 }
 
 export class BrpcCodecFactory extends CodecFactory {
   get name(): string {
     return "brpc";
   }
-  create(): Codec {
-    return new BrpcCodec();
+  create(maxFrameSize: i32): Codec {
+    return new BrpcCodec(maxFrameSize);
   }
 }

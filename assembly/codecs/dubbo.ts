@@ -9,12 +9,15 @@
 // Request body (hessian2 values): dubbo version, service path, service version, method name,
 // parameter types descriptor ("Ljava/lang/String;I"), one value per parameter, attachments map.
 // The leading strings become metadata at once; the attachments sit after the arguments, so they
-// are read only when someone asks for a key that is not known yet (AttachmentsResolver).
-import { Codec, CodecFactory, DecodeResult, Direction } from "../meta/codec";
+// are read only when someone asks for a key that is not known yet (AttachmentsResolver), under
+// their own names (`group`, see metadata-keys.ts, `timeout`, ...).
+import { Codec, CodecFactory, DecodeStatus, Direction } from "../meta/codec";
 import { FrameInput, MemoryInput } from "../meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
 import { LazyMetadata, Metadata } from "../meta/metadata";
+import { INTERFACE, METHOD, PARAMETER_TYPES, VERSION } from "../meta/metadata-keys";
 import { Mutation } from "../meta/mutation";
+import { readU32, readU64 } from "./big-endian";
 import { HessianReader, HessianWriter } from "./hessian2";
 
 export const DUBBO_HEADER_SIZE: i32 = 16;
@@ -72,7 +75,7 @@ export function countParameters(descriptor: string): i32 {
       const semi = descriptor.indexOf(";", i);
       if (semi < 0) return -1;
       i = semi + 1;
-    } else if ("ZBCDFIJS".indexOf(String.fromCharCode(c)) >= 0) {
+    } else if (isPrimitive(c)) {
       i++;
     } else {
       return -1;
@@ -82,30 +85,36 @@ export function countParameters(descriptor: string): i32 {
   return count;
 }
 
+/** A JVM primitive type letter: Z B C D F I J S. */
+function isPrimitive(c: i32): bool {
+  return c == 0x5a || c == 0x42 || c == 0x43 || c == 0x44 || c == 0x46 || c == 0x49 || c == 0x4a || c == 0x53;
+}
+
+const EMPTY_INPUT = new MemoryInput(new Uint8Array(0));
+
 /** Where a request body's parts start, as read by walking it. */
 class RequestLayout {
   argsStart: i32 = 0;
   argCount: i32 = -1;
 }
 
-/** Reads the five leading strings of a request body into `metadata` (if given). Null when malformed. */
-function readRequestHead(reader: HessianReader, metadata: Metadata | null): RequestLayout | null {
+/** Reads the five leading strings of a request body into `metadata` (if given) and `layout`; false when malformed. */
+function readRequestHead(reader: HessianReader, metadata: Metadata | null, layout: RequestLayout): bool {
   const dubboVersion = reader.readString(false);
   const path = reader.readString();
   const version = reader.readString();
   const method = reader.readString();
   const descriptor = reader.readString();
-  if (dubboVersion === null || path === null || version === null || method === null || descriptor === null) return null;
+  if (dubboVersion === null || path === null || version === null || method === null || descriptor === null) return false;
   if (metadata !== null) {
-    metadata.set("interface", path);
-    metadata.set("method", method);
-    if (version.length > 0) metadata.set("version", version);
-    metadata.set("parameter_types", descriptor);
+    metadata.set(INTERFACE, path);
+    metadata.set(METHOD, method);
+    if (version.length > 0) metadata.set(VERSION, version);
+    metadata.set(PARAMETER_TYPES, descriptor);
   }
-  const layout = new RequestLayout();
   layout.argsStart = reader.pos;
   layout.argCount = countParameters(descriptor);
-  return layout;
+  return true;
 }
 
 /** Skips the arguments; false when they cannot be walked (unknown count, malformed value). */
@@ -129,16 +138,28 @@ function openMap(reader: HessianReader): bool {
  * Adds the string-valued attachments of a request to metadata when first asked for. Keys already
  * known (interface, method, version from the body head) keep their value. A body that cannot be
  * walked leaves the keys absent. Reads the frame again, so it must run before the frame is taken
- * from the input (filters run on a message while its frame is still buffered).
+ * from the input (filters run on a message while its frame is still buffered). One per codec,
+ * aimed at the request decoded last: an earlier request that still points here finds its keys
+ * absent rather than read from another frame (the framework resolves a request's keys before
+ * the next frame is decoded if it holds the request).
  */
 class AttachmentsResolver extends LazyMetadata {
-  constructor(private input: FrameInput, private layout: RequestLayout, private bodyEnd: i32) {
+  input: FrameInput = EMPTY_INPUT;
+  readonly layout: RequestLayout = new RequestLayout();
+  bodyEnd: i32 = 0;
+  /** The metadata of the request decoded last: the only one this can still resolve. */
+  owner: Metadata | null = null;
+
+  constructor(private reader: HessianReader) {
     super();
   }
 
   resolve(metadata: Metadata): void {
+    if (metadata !== this.owner) return;
+    this.owner = null;
     if (this.input.available < this.bodyEnd) return;
-    const reader = new HessianReader(this.input, this.layout.argsStart, this.bodyEnd);
+    const reader = this.reader;
+    reader.reset(this.input, this.layout.argsStart, this.bodyEnd, 256);
     if (!skipArguments(reader, this.layout) || !openMap(reader)) return;
     while (true) {
       const tag = reader.peek();
@@ -159,7 +180,8 @@ class AttachmentsResolver extends LazyMetadata {
 
 export class DubboCodec extends Codec {
   /** Reused for every frame of the connection. */
-  private reader: HessianReader = new HessianReader(new MemoryInput(new Uint8Array(0)), 0, 0);
+  private reader: HessianReader = new HessianReader(EMPTY_INPUT, 0, 0);
+  private attachments: AttachmentsResolver = new AttachmentsResolver(this.reader);
 
   /** Does an OK response body start with an exception result? Reads the first value only. */
   private carriesException(input: FrameInput, readable: i32): bool {
@@ -170,19 +192,19 @@ export class DubboCodec extends Codec {
     return kind == RESPONSE_WITH_EXCEPTION || kind == RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS;
   }
 
-  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
-    if (input.available < DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE);
+  decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
+    if (input.available < DUBBO_HEADER_SIZE) return DecodeStatus.NeedMoreData;
     const header = input.bytes(0, DUBBO_HEADER_SIZE);
-    if (header[0] != MAGIC_HIGH || header[1] != MAGIC_LOW) return DecodeResult.fail("dubbo: bad magic");
+    if (header[0] != MAGIC_HIGH || header[1] != MAGIC_LOW) return this.fail("dubbo: bad magic");
     const bodyLength = readU32(header, 12);
-    if (<u64>bodyLength + <u64>DUBBO_HEADER_SIZE > <u64>maxFrameSize) return DecodeResult.fail("dubbo: frame exceeds maxFrameSize");
+    if (<u64>bodyLength + <u64>DUBBO_HEADER_SIZE > <u64>this.maxFrameSize) return this.fail("dubbo: frame exceeds maxFrameSize");
     const frameSize = <i32>bodyLength + DUBBO_HEADER_SIZE;
     // Payload passthrough: only the head of the body is read; the rest may not have arrived yet.
     const readable = input.available < frameSize ? input.available : frameSize;
 
     const flags = header[2];
     const status = header[3];
-    message.requestId = (<u64>readU32(header, 4) << 32) | <u64>readU32(header, 8);
+    message.requestId = readU64(header, 4);
     message.frameSize = frameSize;
     message.headerSize = DUBBO_HEADER_SIZE;
     message.bodySize = <i32>bodyLength;
@@ -192,32 +214,36 @@ export class DubboCodec extends Codec {
       message.type = (flags & FLAG_EVENT) != 0 ? MessageType.Heartbeat : MessageType.Response;
       if (status != DubboStatus.Ok) {
         message.status = ResponseStatus.Error;
-        return DecodeResult.done(frameSize);
+        return DecodeStatus.Done;
       }
       // An OK status may still carry an exception: the first body value says which.
       const inspectBody = hessian && message.type == MessageType.Response && bodyLength > 0;
-      if (inspectBody && readable == DUBBO_HEADER_SIZE) return DecodeResult.needMore(DUBBO_HEADER_SIZE + 1);
+      if (inspectBody && readable == DUBBO_HEADER_SIZE) return DecodeStatus.NeedMoreData;
       message.status = inspectBody && this.carriesException(input, readable) ? ResponseStatus.Error : ResponseStatus.Ok;
-      return DecodeResult.done(frameSize);
+      return DecodeStatus.Done;
     }
     if ((flags & FLAG_EVENT) != 0) {
       message.type = MessageType.Heartbeat;
-      return DecodeResult.done(frameSize);
+      return DecodeStatus.Done;
     }
     message.type = (flags & FLAG_TWO_WAY) != 0 ? MessageType.Request : MessageType.Oneway;
     // Other serializations pass through as frames without metadata.
-    if (!hessian) return DecodeResult.done(frameSize);
+    if (!hessian) return DecodeStatus.Done;
     const reader = this.reader;
     reader.reset(input, DUBBO_HEADER_SIZE, readable, 256);
-    const layout = readRequestHead(reader, message.metadata);
-    if (layout === null) {
+    const attachments = this.attachments;
+    attachments.owner = null; // its layout is about to change: the request decoded before can no longer resolve
+    if (!readRequestHead(reader, message.metadata, attachments.layout)) {
       // A head cut short by the end of the buffered bytes needs more; a whole one that fails is malformed.
-      if (readable < frameSize) return DecodeResult.needMore(0);
-      return DecodeResult.fail("dubbo: malformed request body");
+      if (readable < frameSize) return DecodeStatus.NeedMoreData;
+      return this.fail("dubbo: malformed request body");
     }
     // Attachments of a frame not wholly buffered yet are out of reach: their keys stay absent.
-    message.metadata.setLazy(new AttachmentsResolver(input, layout, readable));
-    return DecodeResult.done(frameSize);
+    attachments.input = input;
+    attachments.bodyEnd = readable;
+    attachments.owner = message.metadata;
+    message.metadata.setLazy(attachments);
+    return DecodeStatus.Done;
   }
 
   /** A heartbeat with the request's id: every Dubbo server answers it at once. */
@@ -264,8 +290,8 @@ export class DubboCodec extends Codec {
  */
 function withAttachments(frame: Uint8Array, mutation: Mutation): Uint8Array | null {
   const reader = new HessianReader(new MemoryInput(frame), DUBBO_HEADER_SIZE, frame.length, frame.length);
-  const layout = readRequestHead(reader, null);
-  if (layout === null || !skipArguments(reader, layout)) return null;
+  const layout = new RequestLayout();
+  if (!readRequestHead(reader, null, layout) || !skipArguments(reader, layout)) return null;
   const mapStart = reader.pos;
   // Dubbo writes a map; a null or absent map is rewritten as a new untyped one.
   let entriesStart = mapStart;
@@ -318,15 +344,11 @@ function withAttachments(frame: Uint8Array, mutation: Mutation): Uint8Array | nu
   return out.toBytes();
 }
 
-function readU32(bytes: Uint8Array, at: i32): u32 {
-  return (<u32>bytes[at] << 24) | (<u32>bytes[at + 1] << 16) | (<u32>bytes[at + 2] << 8) | <u32>bytes[at + 3];
-}
-
 export class DubboCodecFactory extends CodecFactory {
   get name(): string {
     return "dubbo";
   }
-  create(): Codec {
-    return new DubboCodec();
+  create(maxFrameSize: i32): Codec {
+    return new DubboCodec(maxFrameSize);
   }
 }

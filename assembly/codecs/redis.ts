@@ -4,9 +4,10 @@
 // Redis has no request ids: responses answer requests in order. Bulk payloads are skipped by
 // their length without being read; when the last bulk of a frame has not all arrived, the frame
 // is already decoded (its length is known), so a large SET costs what its header costs.
-import { Codec, CodecFactory, DecodeResult, Direction } from "../meta/codec";
+import { Codec, CodecFactory, DecodeStatus, Direction } from "../meta/codec";
 import { FrameInput } from "../meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
+import { KEY, METHOD } from "../meta/metadata-keys";
 import { Mutation } from "../meta/mutation";
 
 const CR: u8 = 0x0d;
@@ -25,6 +26,8 @@ const KEYLESS: string[] = [
   "READONLY", "READWRITE", "RESET", "SAVE", "SCAN", "SCRIPT", "SELECT", "SUBSCRIBE", "TIME", "UNWATCH",
 ];
 
+const SPACE: u8 = 0x20;
+
 const NEED_MORE: i32 = -1;
 const MALFORMED: i32 = -2;
 const TOO_LARGE: i32 = -3;
@@ -34,13 +37,14 @@ const NULL_LENGTH: i64 = -101;
 /** Walks one RESP value; positions are offsets from the start of the frame. */
 class RespScanner {
   input: FrameInput = EMPTY_INPUT;
-  maxFrameSize: i32 = 0;
   /** Offset of the first byte after the value scanned, when it returned >= 0. */
   end: i32 = 0;
   /** With NEED_MORE: bytes the frame needs at least, when known (0 otherwise). */
   needed: i32 = 0;
   /** The value's data ends past the buffered bytes but the frame's length is known: done early. */
   partial: bool = false;
+
+  constructor(readonly maxFrameSize: i32) {}
 
   /** Offset of the CR ending the line that starts at `at`, or NEED_MORE / MALFORMED. */
   lineEnd(at: i32, limit: i32): i32 {
@@ -159,40 +163,32 @@ class EmptyInput extends FrameInput {
 }
 const EMPTY_INPUT = new EmptyInput();
 
-function upper(bytes: Uint8Array): string {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    out[i] = c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
-  }
-  return String.UTF8.decode(out.buffer);
-}
-
 export class RedisCodec extends Codec {
-  private scanner: RespScanner = new RespScanner();
+  private scanner: RespScanner = new RespScanner(this.maxFrameSize);
+  /** Where metadata text is assembled before it becomes a string: no view or copy per frame. */
+  private text: Uint8Array = new Uint8Array(MAX_METADATA_VALUE);
 
-  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
+  decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
     const s = this.scanner;
     s.input = input;
-    s.maxFrameSize = maxFrameSize;
     s.partial = false;
     s.needed = 0;
-    if (input.available == 0) return DecodeResult.needMore(1);
+    if (input.available == 0) return DecodeStatus.NeedMoreData;
     const first = input.byteAt(0);
-    if (direction == Direction.Downstream && first != 0x2a) return this.decodeInline(input, message, maxFrameSize);
+    if (direction == Direction.Downstream && first != 0x2a) return this.decodeInline(input, message);
     const r = s.value(0, 0, true);
-    if (r == NEED_MORE) return DecodeResult.needMore(s.needed);
-    if (r == TOO_LARGE) return DecodeResult.fail("redis: frame exceeds maxFrameSize");
-    if (r < 0) return DecodeResult.fail("redis: malformed " + (direction == Direction.Downstream ? "command" : "reply"));
+    if (r == NEED_MORE) return DecodeStatus.NeedMoreData;
+    if (r == TOO_LARGE) return this.fail("redis: frame exceeds maxFrameSize");
+    if (r < 0) return this.fail(direction == Direction.Downstream ? "redis: malformed command" : "redis: malformed reply");
     message.frameSize = s.end;
     if (direction == Direction.Upstream) {
       message.type = MessageType.Response;
       message.status = first == 0x2d || first == 0x21 ? ResponseStatus.Error : ResponseStatus.Ok;
-      return DecodeResult.done(s.end);
+      return DecodeStatus.Done;
     }
     message.type = MessageType.Request;
     this.commandMetadata(input, message);
-    return DecodeResult.done(s.end);
+    return DecodeStatus.Done;
   }
 
   /** method and key from the first two bulk strings of a command array (small reads only). */
@@ -206,30 +202,48 @@ export class RedisCodec extends Codec {
       if (lineCr < 0) return;
       const len = s.integer(at, lineCr);
       if (len < 0 || len > MAX_METADATA_VALUE || lineCr + 2 + <i32>len > input.available) return;
-      const value = input.bytes(lineCr + 2, <i32>len);
-      if (i == 0) {
-        const method = upper(value);
-        message.metadata.set("method", method);
-        if (KEYLESS.includes(method)) return;
-      } else {
-        message.metadata.set("key", String.UTF8.decode(value.slice().buffer));
-      }
+      if (!this.setWord(input, lineCr + 2, <i32>len, i == 0, message)) return;
       at = lineCr + 2 + <i32>len + 2;
     }
   }
 
+  /**
+   * Sets `method` (upper-cased) from the first word, `key` from the second; false when no key
+   * follows (a keyless command, or a word too long to keep).
+   */
+  private setWord(input: FrameInput, at: i32, length: i32, isCommand: bool, message: Message): bool {
+    if (length > MAX_METADATA_VALUE) return false;
+    const text = this.text;
+    for (let i = 0; i < length; i++) {
+      const c = input.byteAt(at + i);
+      unchecked((text[i] = isCommand && c >= 0x61 && c <= 0x7a ? c - 0x20 : c));
+    }
+    const word = String.UTF8.decodeUnsafe(text.dataStart, <usize>length);
+    if (!isCommand) {
+      message.metadata.set(KEY, word);
+      return false;
+    }
+    message.metadata.set(METHOD, word);
+    return !KEYLESS.includes(word);
+  }
+
   /** An inline command ("PING\r\n", "SET k v\r\n"): words separated by spaces. */
-  private decodeInline(input: FrameInput, message: Message, maxFrameSize: i32): DecodeResult {
+  private decodeInline(input: FrameInput, message: Message): DecodeStatus {
+    const maxFrameSize = this.maxFrameSize;
     const cr = this.scanner.lineEnd(0, MAX_INLINE < maxFrameSize ? MAX_INLINE : maxFrameSize);
-    if (cr == NEED_MORE) return DecodeResult.needMore(0);
-    if (cr < 0) return DecodeResult.fail("redis: inline command too long or malformed");
-    const line = String.UTF8.decode(input.bytes(0, cr).slice().buffer);
-    const words = line.split(" ").filter((w: string) => w.length > 0);
+    if (cr == NEED_MORE) return DecodeStatus.NeedMoreData;
+    if (cr < 0) return this.fail("redis: inline command too long or malformed");
     message.type = MessageType.Request;
     message.frameSize = cr + 2;
-    if (words.length > 0) message.metadata.set("method", words[0].toUpperCase());
-    if (words.length > 1 && !KEYLESS.includes(words[0].toUpperCase())) message.metadata.set("key", words[1]);
-    return DecodeResult.done(cr + 2);
+    let at = 0;
+    for (let i = 0; i < 2; i++) {
+      while (at < cr && input.byteAt(at) == SPACE) at++;
+      if (at == cr) break;
+      const start = at;
+      while (at < cr && input.byteAt(at) != SPACE) at++;
+      if (!this.setWord(input, start, at - start, i == 0, message)) break;
+    }
+    return DecodeStatus.Done;
   }
 
   /** Redis commands carry no header fields: frames pass unchanged. */
@@ -256,7 +270,7 @@ export class RedisCodecFactory extends CodecFactory {
   get name(): string {
     return "redis";
   }
-  create(): Codec {
-    return new RedisCodec();
+  create(maxFrameSize: i32): Codec {
+    return new RedisCodec(maxFrameSize);
   }
 }

@@ -11,7 +11,7 @@ import { ConfigFields } from "../meta/config-fields";
 import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestView } from "../meta/filter";
 import { JsonKind, JsonValue } from "../meta/json";
 import { ErrorKind } from "../meta/message";
-import { MetadataMatch } from "./attribute-match";
+import { MetadataMatch } from "../routing/metadata-match";
 import { TokenBucket } from "./token-bucket";
 
 class Condition {
@@ -19,7 +19,7 @@ class Condition {
 }
 
 class LocalRateLimitConfig extends FilterConfig {
-  constructor(private conditions: Condition[], private defaultBucket: TokenBucket | null) {
+  constructor(private conditions: Condition[], private defaultBucket: TokenBucket | null, readonly detail: string) {
     super();
   }
 
@@ -44,7 +44,7 @@ class LocalRateLimit extends MetaFilter {
   onRequest(r: RequestView): MessageAction {
     const bucket = this.config.bucketFor(r);
     if (bucket === null || bucket.take(this.services.now())) return MessageAction.Continue;
-    return r.reply(ErrorKind.OverLimit, "rate limited");
+    return r.reply(ErrorKind.OverLimit, this.config.detail);
   }
 }
 
@@ -72,7 +72,8 @@ export class LocalRateLimitFactory extends FilterFactory {
       errors.add(at, "required: a tokenBucket, conditions, or both");
       return null;
     }
-    const fields = new ConfigFields(config, at, errors, ["tokenBucket", "conditions"]);
+    // Aeraki's LocalRateLimit: stat_prefix names the limit in the reply's detail.
+    const fields = new ConfigFields(config, at, errors, ["statPrefix", "tokenBucket", "conditions"]);
     if (!fields.valid) return null;
     const before = errors.messages.length;
     let defaultBucket: TokenBucket | null = null;
@@ -98,6 +99,8 @@ export class LocalRateLimitFactory extends FilterFactory {
       errors.add(at, "needs a tokenBucket, conditions, or both");
       return null;
     }
-    return new LocalRateLimitConfig(conditions, defaultBucket);
+    const prefix = fields.string("statPrefix");
+    const detail = prefix !== null && prefix.length > 0 ? "rate limited (" + prefix + ")" : "rate limited";
+    return new LocalRateLimitConfig(conditions, defaultBucket, detail);
   }
 }

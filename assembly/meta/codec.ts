@@ -8,38 +8,13 @@ export enum DecodeStatus {
   /** Not enough bytes yet to tell where the frame ends or to read its header. */
   NeedMoreData = 0,
   /**
-   * One frame decoded: `frameSize` says how many bytes it spans. It may exceed `input.available`
-   * when the head of the frame held everything the codec needs: the rest passes unread.
+   * One frame decoded: `message.frameSize` says how many bytes it spans. It may exceed
+   * `input.available` when the head of the frame held everything the codec needs: the rest
+   * passes unread.
    */
   Done = 1,
-  /** The bytes are not this protocol (or exceed limits): close the connection. */
+  /** The bytes are not this protocol (or exceed limits): close the connection. `lastError` says why. */
   Error = 2,
-}
-
-export class DecodeResult {
-  status: DecodeStatus = DecodeStatus.NeedMoreData;
-  /** With Done: bytes of the whole frame. With NeedMoreData: bytes known to be needed (0 if unknown). */
-  frameSize: i32 = 0;
-  /** With Error: why, for logs and counters. */
-  error: string = "";
-
-  static needMore(atLeast: i32 = 0): DecodeResult {
-    const r = new DecodeResult();
-    r.frameSize = atLeast;
-    return r;
-  }
-  static done(frameSize: i32): DecodeResult {
-    const r = new DecodeResult();
-    r.status = DecodeStatus.Done;
-    r.frameSize = frameSize;
-    return r;
-  }
-  static fail(error: string): DecodeResult {
-    const r = new DecodeResult();
-    r.status = DecodeStatus.Error;
-    r.error = error;
-    return r;
-  }
 }
 
 /** Which way the bytes travel: requests come downstream, responses upstream. */
@@ -50,13 +25,23 @@ export enum Direction {
 
 export abstract class Codec {
   /**
-   * Decodes one frame at the start of `input` into `message` (reset by the caller). Must read
-   * only the ranges it needs: cost follows the header, not the payload. Returns Done as soon as
-   * the frame's length and metadata are known, even before the payload has arrived. Frames larger
-   * than `maxFrameSize` are an Error, found from the length field without reading the frame.
-   * Malformed bytes are an Error too: every read is bounds-checked, nothing traps.
+   * Why the last `decode` answered Error, for logs and counters. It lives on the codec, not the
+   * message: an error is about the connection's byte stream (which then closes), not a frame.
    */
-  abstract decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult;
+  lastError: string = "";
+
+  /** Frames larger than `maxFrameSize` (the plugin configuration's) are a decode Error. */
+  constructor(readonly maxFrameSize: i32) {}
+
+  /**
+   * Decodes one frame at the start of `input` into `message` (reset by the caller) and, with
+   * Done, sets `message.frameSize`. Must read only the ranges it needs: cost follows the header,
+   * not the payload. Answers Done as soon as the frame's length and metadata are known, even
+   * before the payload has arrived. A frame larger than `maxFrameSize` is an Error, found from
+   * the length field without reading the frame. Malformed bytes are an Error too: every read is
+   * bounds-checked, nothing traps. Called once per frame: allocate nothing but metadata values.
+   */
+  abstract decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus;
 
   /** Re-serialises the frame at the start of `input` (already decoded into `message`) with `mutation` applied. */
   abstract encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array;
@@ -79,10 +64,17 @@ export abstract class Codec {
   pairsByOrder(): bool {
     return false;
   }
+
+  /** Records why decoding failed and answers Error: `return this.fail("proto: bad magic")`. */
+  protected fail(reason: string): DecodeStatus {
+    this.lastError = reason;
+    return DecodeStatus.Error;
+  }
 }
 
 /** Makes one codec per connection (codecs may keep per-connection state, e.g. a detected transport). */
 export abstract class CodecFactory {
   abstract get name(): string;
-  abstract create(): Codec;
+  /** `maxFrameSize` is the plugin configuration's, fixed for the codec's life. */
+  abstract create(maxFrameSize: i32): Codec;
 }

@@ -1,5 +1,7 @@
 // Reading one JSON object of a filter's configuration: unknown fields and wrong types are reported
 // with their path (`metaProtocolFilters[0].config.routes[1].match`), absent optional fields are null.
+// Fields are read as proto3 JSON reads them: by their lowerCamelCase name (`maxTokens`) or by the
+// proto field name (`max_tokens`), so Aeraki's configurations are taken as written in either form.
 import { ConfigErrors } from "./config-errors";
 import { JsonKind, JsonValue, jsonKindName } from "./json";
 
@@ -12,7 +14,7 @@ export class ConfigFields {
     if (!valid) errors.add(at, "must be an object, got " + jsonKindName(value.kind));
     let unknown = 0;
     for (let i = 0; valid && i < value.keys.length; i++) {
-      if (!known.includes(value.keys[i])) {
+      if (!known.includes(value.keys[i]) && !known.includes(lowerCamel(value.keys[i]))) {
         unknown++;
         errors.add(at.length > 0 ? at + "." + value.keys[i] : value.keys[i], "unknown field");
       }
@@ -25,12 +27,18 @@ export class ConfigFields {
   }
 
   has(name: string): bool {
-    return this.value.get(name) !== null;
+    return this.get(name) !== null;
+  }
+
+  /** The member by its lowerCamelCase name or its proto (snake_case) name. */
+  private get(name: string): JsonValue | null {
+    const v = this.value.get(name);
+    return v !== null ? v : this.value.get(snakeCase(name));
   }
 
   /** The member if present and of `kind`; null (with an error when of another kind, or absent but required). */
   field(name: string, kind: JsonKind, required: bool = false): JsonValue | null {
-    const v = this.value.get(name);
+    const v = this.get(name);
     if (v === null) {
       if (required) this.errors.add(this.path(name), "required");
       return null;
@@ -96,4 +104,32 @@ export function parseDurationMillis(text: string): i64 {
   }
   if (dots > 1 || digits == ".") return -1;
   return <i64>Math.round(parseFloat(digits) * unit);
+}
+
+/** proto3 JSON's name mapping: `max_tokens` -> `maxTokens`. */
+export function lowerCamel(name: string): string {
+  if (!name.includes("_")) return name;
+  let out = "";
+  let upper = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charAt(i);
+    if (c == "_") {
+      upper = true;
+      continue;
+    }
+    out += upper ? c.toUpperCase() : c;
+    upper = false;
+  }
+  return out;
+}
+
+/** `maxTokens` -> `max_tokens`. */
+export function snakeCase(name: string): string {
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) out += "_" + String.fromCharCode(c + 0x20);
+    else out += name.charAt(i);
+  }
+  return out;
 }

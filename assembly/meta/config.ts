@@ -1,20 +1,27 @@
-// The plugin configuration (PLUGIN_CONFIGURATION, a JSON string: camelCase of Aeraki's
-// MetaProtocolProxy):
-//   {"statPrefix": "dubbo", "codec": {"name": "aeraki.meta_protocol.codec.dubbo"},
-//    "maxFrameSize": 8388608, "metaProtocolFilters": [{"name": "...", "config": {...}}]}
+// The plugin configuration (PLUGIN_CONFIGURATION, a JSON string): Aeraki's MetaProtocolProxy in
+// proto3 JSON (proto field names or lowerCamelCase), plus `maxFrameSize`:
+//   {"stat_prefix": "dubbo", "application_protocol": "dubbo", "codec": {"name": "aeraki.meta_protocol.codec.dubbo"},
+//    "max_frame_size": 8388608, "meta_protocol_filters": [{"name": "...", "config": {...}}],
+//    "route_config": {...}, "rds": {"route_config_name": "...", "config_source": {...}}}
+// `route_config` is the table routers start with and `rds` where updates come from (Aeraki takes
+// one or the other; both together is ours: the initial routes while discovery connects).
 // Every problem is reported with its field, and a configuration with any problem is refused as a
 // whole (Envoy then rejects the plugin), like Envoy refuses an invalid typed config.
 import { CodecFactory } from "./codec";
 import { ConfigErrors } from "./config-errors";
+import { ConfigFields } from "./config-fields";
 import { FilterConfig } from "./filter";
-import { JsonKind, JsonValue, jsonKindName, parseJson } from "./json";
-import { codecNames, filterNames, findCodec, findFilter } from "./registry";
+import { JsonKind, parseJson } from "./json";
+import { AERAKI_CODEC_PREFIX, codecNames, filterNames, findCodec, findFilter } from "./registry";
+import { RouteDiscoveryConfig, parseRouteDiscovery } from "../routing/route-discovery-config";
+import { parseRouteConfiguration } from "../routing/route-config-json";
+import { RouteSource, RouteTable } from "../routing/route-table";
 
 export const DEFAULT_MAX_FRAME_SIZE: i32 = 8 * 1024 * 1024;
 /** Frames are counted in i32 byte offsets; larger limits are refused. */
-const MAX_MAX_FRAME_SIZE: f64 = 1073741824;
+const MAX_MAX_FRAME_SIZE: i64 = 1073741824;
 
-const KNOWN_FIELDS = ["statPrefix", "codec", "maxFrameSize", "metaProtocolFilters", "applicationProtocol"];
+const KNOWN_FIELDS = ["statPrefix", "applicationProtocol", "codec", "maxFrameSize", "metaProtocolFilters", "routeConfig", "rds"];
 
 export class ConfiguredFilter {
   constructor(public name: string, public config: FilterConfig) {}
@@ -26,6 +33,10 @@ export class MetaProtocolConfig {
   maxFrameSize: i32 = DEFAULT_MAX_FRAME_SIZE;
   /** In chain order. */
   filters: ConfiguredFilter[] = [];
+  /** The plugin's route table, read by routers without routes of their own. */
+  routes: RouteSource = new RouteSource();
+  /** Where route updates come from, if anywhere. */
+  discovery: RouteDiscoveryConfig | null = null;
 
   /** Whether any filter chooses the upstream cluster (the connection then waits for the first request). */
   get needsUpstreamChoice(): bool {
@@ -40,12 +51,6 @@ export class ConfigResult {
   constructor(public config: MetaProtocolConfig | null, public errors: ConfigErrors) {}
 }
 
-function expectKind(value: JsonValue, kind: JsonKind, field: string, errors: ConfigErrors): bool {
-  if (value.kind == kind) return true;
-  errors.add(field, "must be a " + jsonKindName(kind) + ", got " + jsonKindName(value.kind));
-  return false;
-}
-
 export function parseConfig(text: string): ConfigResult {
   const errors = new ConfigErrors();
   const parsed = parseJson(text);
@@ -54,62 +59,73 @@ export function parseConfig(text: string): ConfigResult {
     errors.add("(configuration)", "not valid JSON: " + parsed.error);
     return new ConfigResult(null, errors);
   }
-  if (!expectKind(root, JsonKind.Object, "(configuration)", errors)) return new ConfigResult(null, errors);
-
+  const fields = new ConfigFields(root, "", errors, KNOWN_FIELDS);
+  if (!fields.valid) return new ConfigResult(null, errors);
   const config = new MetaProtocolConfig();
-  for (let i = 0; i < root.keys.length; i++) {
-    if (!KNOWN_FIELDS.includes(root.keys[i])) errors.add(root.keys[i], "unknown field");
-  }
-
-  const codec = root.get("codec");
-  if (codec === null) {
-    errors.add("codec", "required");
-  } else if (expectKind(codec, JsonKind.Object, "codec", errors)) {
-    const name = codec.get("name");
-    if (name === null) errors.add("codec.name", "required");
-    else if (expectKind(name, JsonKind.String, "codec.name", errors)) {
-      config.codec = findCodec(name.string);
-      if (config.codec === null) {
-        errors.add("codec.name", "unknown codec '" + name.string + "' (known: " + codecNames().join(", ") + ")");
-      }
-    }
-  }
-
-  const prefix = root.get("statPrefix");
-  if (prefix !== null && expectKind(prefix, JsonKind.String, "statPrefix", errors)) config.statPrefix = prefix.string;
+  readCodec(fields, config, errors);
+  const prefix = fields.string("statPrefix");
+  if (prefix !== null) config.statPrefix = prefix;
   if (config.statPrefix.length == 0 && config.codec !== null) config.statPrefix = config.codec!.name;
-
-  const maxFrameSize = root.get("maxFrameSize");
-  if (maxFrameSize !== null && expectKind(maxFrameSize, JsonKind.Number, "maxFrameSize", errors)) {
-    const n = maxFrameSize.number;
-    if (!maxFrameSize.isInteger || n < 1 || n > MAX_MAX_FRAME_SIZE) {
-      errors.add("maxFrameSize", "must be an integer from 1 to " + (<i64>MAX_MAX_FRAME_SIZE).toString());
-    } else {
-      config.maxFrameSize = <i32>n;
-    }
-  }
-
-  const filters = root.get("metaProtocolFilters");
-  if (filters !== null && expectKind(filters, JsonKind.Array, "metaProtocolFilters", errors)) {
-    for (let i = 0; i < filters.items.length; i++) {
-      const at = "metaProtocolFilters[" + i.toString() + "]";
-      const entry = filters.items[i];
-      if (!expectKind(entry, JsonKind.Object, at, errors)) continue;
-      const name = entry.get("name");
-      if (name === null) {
-        errors.add(at + ".name", "required");
-        continue;
-      }
-      if (!expectKind(name, JsonKind.String, at + ".name", errors)) continue;
-      const factory = findFilter(name.string);
-      if (factory === null) {
-        errors.add(at + ".name", "unknown filter '" + name.string + "' (known: " + filterNames().join(", ") + ")");
-        continue;
-      }
-      const filterConfig = factory.configure(entry.get("config"), at + ".config", errors);
-      if (filterConfig !== null) config.filters.push(new ConfiguredFilter(name.string, filterConfig));
-    }
-  }
-
+  readMaxFrameSize(fields, config, errors);
+  readFilters(fields, config, errors);
+  readRoutes(fields, config, errors);
   return new ConfigResult(errors.isEmpty ? config : null, errors);
+}
+
+function readCodec(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
+  const codec = fields.field("codec", JsonKind.Object, true);
+  if (codec === null) return;
+  const c = new ConfigFields(codec, "codec", errors, ["name"]);
+  if (!c.valid) return;
+  const name = c.string("name", true);
+  if (name === null) return;
+  config.codec = findCodec(name);
+  if (config.codec === null) {
+    errors.add("codec.name", "unknown codec '" + name + "' (known: " + codecNames().join(", ") + ")");
+    return;
+  }
+  // Aeraki names the protocol twice: both must agree.
+  const protocol = fields.string("applicationProtocol");
+  if (protocol !== null && findCodec(protocol) !== config.codec) {
+    errors.add("application_protocol", "'" + protocol + "' is not the protocol of codec '" + name + "' (" + AERAKI_CODEC_PREFIX + protocol + ")");
+  }
+}
+
+function readMaxFrameSize(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
+  if (!fields.has("maxFrameSize")) return;
+  const n = fields.count("maxFrameSize");
+  if (n < 0) return;
+  if (n < 1 || n > MAX_MAX_FRAME_SIZE) errors.add("maxFrameSize", "must be an integer from 1 to " + MAX_MAX_FRAME_SIZE.toString());
+  else config.maxFrameSize = <i32>n;
+}
+
+function readFilters(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
+  const filters = fields.field("metaProtocolFilters", JsonKind.Array);
+  if (filters === null) return;
+  for (let i = 0; i < filters.items.length; i++) {
+    const at = "metaProtocolFilters[" + i.toString() + "]";
+    const entry = new ConfigFields(filters.items[i], at, errors, ["name", "config"]);
+    if (!entry.valid) continue;
+    const name = entry.string("name", true);
+    if (name === null) continue;
+    const factory = findFilter(name);
+    if (factory === null) {
+      errors.add(at + ".name", "unknown filter '" + name + "' (known: " + filterNames().join(", ") + ")");
+      continue;
+    }
+    const filterConfig = factory.configure(entry.field("config", JsonKind.Object), at + ".config", errors);
+    if (filterConfig === null) continue;
+    filterConfig.usePluginRoutes(config.routes);
+    config.filters.push(new ConfiguredFilter(name, filterConfig));
+  }
+}
+
+function readRoutes(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
+  const inline = fields.field("routeConfig", JsonKind.Object);
+  if (inline !== null) {
+    const spec = parseRouteConfiguration(inline, "route_config", errors);
+    if (spec !== null) config.routes.current = RouteTable.compile(spec, "", "route_config", errors);
+  }
+  const rds = fields.field("rds", JsonKind.Object);
+  if (rds !== null) config.discovery = parseRouteDiscovery(rds, "rds", errors);
 }

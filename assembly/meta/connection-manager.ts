@@ -68,14 +68,13 @@ export class ConnectionManager extends RequestOwner {
       const request = new ActiveRequest(this);
       const message = request.message;
       s.input.seek(pos);
-      const result = this.codec.decode(s.input, Direction.Downstream, message, this.maxFrameSize);
-      if (result.status == DecodeStatus.NeedMoreData) break;
-      if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
+      const status = this.codec.decode(s.input, Direction.Downstream, message);
+      if (status == DecodeStatus.NeedMoreData) break;
+      if (status == DecodeStatus.Error || message.frameSize <= 0) {
         this.port.count(Stat.RequestDecodingError, 1);
-        this.fail("request: " + result.error);
+        this.fail("request: " + (status == DecodeStatus.Error ? this.codec.lastError : "the codec decoded a frame of no bytes"));
         break;
       }
-      message.frameSize = result.frameSize;
       pos = this.onRequest(request, pos);
     }
     this.inDownstreamCallback = false;
@@ -251,14 +250,13 @@ export class ConnectionManager extends RequestOwner {
       const message = this.response;
       message.reset();
       s.input.seek(pos);
-      const result = this.codec.decode(s.input, Direction.Upstream, message, this.maxFrameSize);
-      if (result.status == DecodeStatus.NeedMoreData) break;
-      if (result.status == DecodeStatus.Error || result.frameSize <= 0) {
+      const status = this.codec.decode(s.input, Direction.Upstream, message);
+      if (status == DecodeStatus.NeedMoreData) break;
+      if (status == DecodeStatus.Error || message.frameSize <= 0) {
         this.port.count(Stat.ResponseDecodingError, 1);
-        this.fail("response: " + result.error);
+        this.fail("response: " + (status == DecodeStatus.Error ? this.codec.lastError : "the codec decoded a frame of no bytes"));
         return;
       }
-      message.frameSize = result.frameSize;
       pos = this.onResponse(pos);
       if (this.closed) return;
     }

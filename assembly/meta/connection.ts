@@ -32,7 +32,7 @@ export class MetaProtocolConnection extends NetworkContext {
       filters.push(config.filters[i].config.createFilter(services));
     }
     this.chain = new FilterChain(filters);
-    this.manager = new ConnectionManager(this.port, config.codec!.create(), this.chain, config.maxFrameSize, choice);
+    this.manager = new ConnectionManager(this.port, config.codec!.create(config.maxFrameSize), this.chain, config.maxFrameSize, choice);
   }
 
   onNewConnection(): FilterStatus {
@@ -54,7 +54,7 @@ export class MetaProtocolConnection extends NetworkContext {
   }
 
   onGrpcReceive(token: u32, size: usize): void {
-    this.grpcDone(token, GrpcStatus.Ok, getBufferBytes(BufferType.GrpcCallMessage, 0, <u32>size));
+    this.grpcDone(token, GrpcStatus.Ok, getBufferBytes(BufferType.GrpcReceiveBuffer, 0, <u32>size));
   }
 
   onGrpcClose(token: u32, status: GrpcStatus): void {

@@ -14,6 +14,7 @@ import { ConfigErrors } from "./config-errors";
 import { ErrorKind, Message } from "./message";
 import { Mutation } from "./mutation";
 import { GrpcStatus } from "../abi/types";
+import { RouteSource } from "../routing/route-table";
 
 export enum MessageAction {
   Continue = 0,
@@ -108,6 +109,8 @@ export abstract class FilterConfig {
   needsUpstreamChoice(): bool {
     return false;
   }
+  /** Called once with the plugin's route table (route_config / route discovery), for filters that follow it. */
+  usePluginRoutes(routes: RouteSource): void {}
   abstract createFilter(services: FilterServices): MetaFilter;
 }
 

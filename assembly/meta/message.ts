@@ -32,7 +32,7 @@ export class Message {
   type: MessageType = MessageType.Request;
   /** Pairs a response with its request; protocols that pair by order leave it 0. */
   requestId: u64 = 0;
-  /** Bytes of the whole frame on the wire. */
+  /** Bytes of the whole frame on the wire, set by the codec when it decodes the frame. */
   frameSize: i32 = 0;
   /** Bytes of protocol header (fixed header plus any variable header before the body). */
   headerSize: i32 = 0;

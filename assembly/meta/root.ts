@@ -1,10 +1,12 @@
 // The plugin's root context: reads the configuration (refusing it whole, with every problem named,
 // as Envoy refuses an invalid typed config), defines the metrics, makes one MetaProtocolConnection
-// per TCP connection, and drives the filters' wake-ups from its tick.
+// per TCP connection, runs route discovery, and drives the filters' wake-ups and discovery's
+// reconnections from its tick.
 import { RootContext, NetworkContext } from "../abi/context";
-import { currentTimeNanoseconds, getBufferBytes, setEffectiveContext, setTickPeriod } from "../abi/host";
+import { currentTimeNanoseconds, getBufferBytes, getStatus, setEffectiveContext, setTickPeriod } from "../abi/host";
 import { logError, logInfo } from "../abi/log";
-import { BufferType } from "../abi/types";
+import { BufferType, GrpcStatus } from "../abi/types";
+import { RouteDiscovery } from "../routing/route-discovery";
 import { MetaProtocolConfig, parseConfig } from "./config";
 import { MetaProtocolConnection } from "./connection";
 import { MetaStats } from "./stats";
@@ -19,6 +21,7 @@ export class MetaProtocolRoot extends RootContext {
   private connections: Map<u32, MetaProtocolConnection> = new Map<u32, MetaProtocolConnection>();
   private wakes: Wake[] = [];
   private tickMillis: u32 = 0;
+  private discovery: RouteDiscovery | null = null;
 
   onConfigure(pluginConfigurationSize: usize): bool {
     const bytes = getBufferBytes(BufferType.PluginConfiguration, 0, <u32>pluginConfigurationSize);
@@ -34,7 +37,34 @@ export class MetaProtocolRoot extends RootContext {
     const stats = this.stats;
     if (stats === null || stats.prefix != prefix) this.stats = new MetaStats(prefix);
     logInfo("meta_protocol." + prefix + ": codec " + config.codec!.name + ", " + config.filters.length.toString() + " filter(s)");
+    this.startDiscovery(config);
     return true;
+  }
+
+  /** A new configuration: the old stream ends, a new one asks for the new table (the last good one is gone with it). */
+  private startDiscovery(config: MetaProtocolConfig): void {
+    if (this.discovery !== null) this.discovery!.stop();
+    this.discovery = null;
+    const source = config.discovery;
+    if (source === null) return;
+    const discovery = new RouteDiscovery(this, source, config.routes, config.statPrefix);
+    this.discovery = discovery;
+    discovery.connect(currentTimeNanoseconds());
+    this.scheduleTick();
+  }
+
+  onGrpcReceive(token: u32, size: usize): void {
+    const discovery = this.discovery;
+    if (discovery === null || !discovery.owns(token)) return;
+    const bytes = getBufferBytes(BufferType.GrpcReceiveBuffer, 0, <u32>size);
+    discovery.onMessage(bytes === null ? new Uint8Array(0) : Uint8Array.wrap(bytes));
+  }
+
+  onGrpcClose(token: u32, status: GrpcStatus): void {
+    const discovery = this.discovery;
+    if (discovery === null || !discovery.owns(token)) return;
+    discovery.onClose(status, getStatus().message, currentTimeNanoseconds());
+    this.scheduleTick();
   }
 
   newConnection(contextId: u32): NetworkContext {
@@ -70,17 +100,25 @@ export class MetaProtocolRoot extends RootContext {
       this.connections.get(wake.connectionId).wake(wake.filterIndex);
     }
     setEffectiveContext(this.id);
+    const discovery = this.discovery;
+    if (discovery !== null && discovery.retryAtNanos != 0 && discovery.retryAtNanos <= now) discovery.connect(now);
     this.scheduleTick();
   }
 
-  /** Ticks as often as the nearest wake-up needs, and not at all without one. */
+  /** Ticks as often as the nearest wake-up or reconnection needs, and not at all without one. */
   private scheduleTick(): void {
     let period: u32 = 0;
-    if (this.wakes.length > 0) {
+    const discovery = this.discovery;
+    const retryAt = discovery !== null ? discovery.retryAtNanos : 0;
+    if (this.wakes.length > 0 || retryAt != 0) {
       const now = currentTimeNanoseconds();
       let nearest: u64 = U64.MAX_VALUE;
       for (let i = 0; i < this.wakes.length; i++) {
         const wait = this.wakes[i].dueNanos > now ? this.wakes[i].dueNanos - now : 0;
+        if (wait < nearest) nearest = wait;
+      }
+      if (retryAt != 0) {
+        const wait = retryAt > now ? retryAt - now : 0;
         if (wait < nearest) nearest = wait;
       }
       period = <u32>(nearest / 1_000_000);

@@ -7,7 +7,7 @@
 import { WIRE_LEN, WIRE_VARINT } from "../codecs/protobuf";
 import { Decoded } from "./decoded";
 import { ProtoReader } from "./proto-reader";
-import { ClusterWeight, KeyValue, MatchKind, MetadataMatcher, MetaRoute, RouteConfiguration } from "./route-config";
+import { ClusterWeight, KeyValue, MatchKind, MetadataMatcher, MetaRoute, RouteConfiguration } from "../routing/route-config";
 
 const UNSUPPORTED_RANGE = "not supported (metadata values are text: use string_match)";
 const UNSUPPORTED_CUSTOM = "not supported (no custom string matchers in the module)";

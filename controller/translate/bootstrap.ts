@@ -99,6 +99,8 @@ export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: Bootstr
       listenerOf.set(number, port.routeConfig.name);
       const routes = port.routeConfig.routes;
       routes.forEach((r) => clustersOf(r.route).forEach((c) => clusterNames.add(c)));
+      // As Istio does: a cluster for every subset, so that a route discovered later can name any of them.
+      for (const subset of mesh.subsets.get(plan.service.host)?.keys() ?? []) clusterNames.add(outboundCluster(port.port.number, subset, plan.service.host));
       // tcp_proxy's own cluster serves a connection until the module picks one by its first request.
       const fallback = routes.length > 0 ? clustersOf(routes[0].route)[0] : outboundCluster(port.port.number, "", plan.service.host);
       clusterNames.add(fallback);

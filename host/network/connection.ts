@@ -1,100 +1,76 @@
-// One downstream connection and its network filter chain, driven as Envoy's FilterManagerImpl
-// drives it (source/common/network/filter_manager_impl.cc): read filters in order, each
-// initialised with onNewConnection the first time iteration reaches it, onData only when there are
-// bytes or end of stream, StopIteration ending the pass with the bytes left in the read buffer;
-// continueReading resumes after the filter that asked. Upstream bytes pass the same filters as
-// write filters, in reverse order; a write filter that stops leaves them for the next write.
+// One downstream connection over a socket, as Envoy's ConnectionImpl
+// (source/common/network/connection_impl.cc): it owns the read buffer and the filter manager,
+// counts read-disables, passes writes through the write filters, and tells its connection
+// callbacks when it closes. It knows no filter by type.
 import type net from "node:net";
 import type { StatsStore } from "../stats.ts";
 import { ByteBuffer } from "./buffer.ts";
-import { ConnectionEvent, FilterStatus, type FilterCallbacks, type NetworkFilter } from "./filter.ts";
-import type { DownstreamConnection, TcpProxy } from "./tcp-proxy.ts";
-
-interface ReadFilter {
-  onNewConnection(): FilterStatus;
-  onData(data: ByteBuffer, endStream: boolean): FilterStatus;
-}
+import { ConnectionEvent, FilterStatus, type ConnectionCallbacks } from "./filter.ts";
+import { FilterManager, type ManagedConnection } from "./filter-manager.ts";
 
 let nextConnectionId = 1;
 
-export class Connection implements DownstreamConnection {
+export class Connection implements ManagedConnection {
   readonly id = nextConnectionId++;
   readonly filterState = new Map<string, string>();
-  private readBuffer = new ByteBuffer();
-  private readEnd = false;
+  readonly readBuffer = new ByteBuffer();
+  readEnd = false;
+  readonly filterManager = new FilterManager(this);
+  readonly remoteAddress: string;
+  readonly localAddress: string;
   private writeBuffer = new ByteBuffer();
   private writeEnd = false;
-  private filters: Array<{ filter: ReadFilter; initialized: boolean }> = [];
-  private wasmFilters: NetworkFilter[] = [];
-  private upstreamAddress: string | undefined;
+  private callbacks: ConnectionCallbacks[] = [];
   private closed = false;
   private readDisableCount = 0;
-  tcpProxy!: TcpProxy;
 
   constructor(
     private socket: net.Socket,
     private stats: StatsStore,
     private statScope: string,
-  ) {}
+  ) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.localAddress = `${socket.localAddress}:${socket.localPort}`;
+  }
 
-  /** Adds the filters in chain order (wasm filters, then tcp_proxy) and starts iteration. */
-  start(wasmFilters: NetworkFilter[], tcpProxy: TcpProxy): void {
-    this.tcpProxy = tcpProxy;
-    this.wasmFilters = wasmFilters;
-    wasmFilters.forEach((f, i) => {
-      f.initializeCallbacks(this.callbacksFor(i));
-      this.filters.push({ filter: f, initialized: false });
-    });
-    this.filters.push({ filter: tcpProxy, initialized: false });
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** Counts the connection and starts reading; the listener then builds its chain. */
+  start(): void {
     this.stats.addGauge(`${this.statScope}.downstream_cx_active`, 1);
     this.stats.inc(`${this.statScope}.downstream_cx_total`);
-
     this.socket.on("data", (chunk: Buffer) => {
       this.readBuffer.add(chunk);
-      this.continueFrom(0);
+      this.onRead();
     });
     this.socket.on("end", () => {
       this.readEnd = true;
-      this.continueFrom(0);
+      this.onRead();
     });
     this.socket.on("error", () => {}); // reported by close
     this.socket.on("close", () => this.onClosed(ConnectionEvent.RemoteClose));
-    this.continueFrom(0);
   }
 
-  private callbacksFor(index: number): FilterCallbacks {
-    const conn = this;
-    return {
-      connectionId: this.id,
-      remoteAddress: `${this.socket.remoteAddress}:${this.socket.remotePort}`,
-      localAddress: `${this.socket.localAddress}:${this.socket.localPort}`,
-      upstreamAddress: () => this.upstreamAddress,
-      filterState: this.filterState,
-      continueReading: () => conn.continueFrom(index + 1),
-      closeConnection: () => conn.close(),
-    };
+  addConnectionCallbacks(callbacks: ConnectionCallbacks): void {
+    this.callbacks.push(callbacks);
   }
 
-  private continueFrom(start: number): void {
-    for (let i = start; i < this.filters.length && !this.closed; i++) {
-      const entry = this.filters[i];
-      if (!entry.initialized) {
-        entry.initialized = true;
-        if (entry.filter.onNewConnection() === FilterStatus.StopIteration || this.closed) return;
-      }
-      if (this.readBuffer.length > 0 || this.readEnd) {
-        if (entry.filter.onData(this.readBuffer, this.readEnd) === FilterStatus.StopIteration) return;
-      }
-    }
+  /** ConnectionImpl::onRead: nothing reaches the filters while reads are disabled; the bytes wait in the buffer. */
+  private onRead(): void {
+    if (this.closed || this.readDisableCount > 0) return;
+    this.filterManager.onRead();
   }
 
-  upstreamConnected(address: string): void {
-    this.upstreamAddress = address;
+  readEnabled(): boolean {
+    return this.readDisableCount === 0;
   }
 
   /**
    * ConnectionImpl::readDisable: counted; back at zero, bytes already in the read buffer go through
-   * the filter chain again from its first filter (Envoy's `dispatch_buffered_data_` fake read event).
+   * the filter chain again from its first filter (Envoy's `dispatch_buffered_data_` fake read
+   * event, on a later turn of the event loop).
    */
   readDisable(disable: boolean): void {
     if (this.closed) return;
@@ -104,17 +80,15 @@ export class Connection implements DownstreamConnection {
     }
     if (this.readDisableCount === 0 || --this.readDisableCount > 0) return;
     this.socket.resume();
-    if (this.readBuffer.length > 0 || this.readEnd) setImmediate(() => this.continueFrom(0));
+    if (this.readBuffer.length > 0 || this.readEnd) setImmediate(() => this.onRead());
   }
 
+  /** ConnectionImpl::write: through FilterManagerImpl::onWrite, then to the socket unless a write filter stopped. */
   write(data: Buffer, endStream: boolean): void {
     if (this.closed) return;
     this.writeBuffer.add(data);
     this.writeEnd ||= endStream;
-    for (let i = this.wasmFilters.length - 1; i >= 0; i--) {
-      if (this.wasmFilters[i].onWrite(this.writeBuffer, this.writeEnd) === FilterStatus.StopIteration) return;
-      if (this.closed) return;
-    }
+    if (this.filterManager.onWrite(this.writeBuffer, this.writeEnd) === FilterStatus.StopIteration) return;
     if (this.writeBuffer.length > 0) {
       const bytes = this.writeBuffer.toBuffer();
       this.writeBuffer.drain(bytes.length);
@@ -130,13 +104,12 @@ export class Connection implements DownstreamConnection {
     this.onClosed(ConnectionEvent.LocalClose);
   }
 
+  /** ConnectionImpl::closeSocket then raiseEvent: every connection callback, in the order they were added. */
   private onClosed(event: ConnectionEvent): void {
     if (this.closed) return;
     this.closed = true;
     this.stats.addGauge(`${this.statScope}.downstream_cx_active`, -1);
     this.stats.inc(`${this.statScope}.downstream_cx_destroy`);
-    this.tcpProxy.onDownstreamClosed();
-    for (const f of this.wasmFilters) f.onEvent(event);
-    for (const f of this.wasmFilters) f.onDestroy();
+    for (const cb of this.callbacks) cb.onEvent(event);
   }
 }

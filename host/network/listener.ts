@@ -6,26 +6,37 @@ import type { StatsStore } from "../stats.ts";
 import { WasmPlugin, type HostServices } from "../wasm/plugin.ts";
 import type { Cluster } from "./cluster.ts";
 import { Connection } from "./connection.ts";
-import type { NetworkFilter } from "./filter.ts";
-import { TcpProxy } from "./tcp-proxy.ts";
+import { buildFilterChain, tcpProxyFilterFactory, wasmFilterFactory, type NetworkFilterFactory } from "./filter-chain.ts";
+
+/** Test-only: replaces the chain built from the bootstrap (e.g. to put a test's own filters in it). */
+export type FilterChainEdit = (listenerName: string, fromBootstrap: NetworkFilterFactory[]) => NetworkFilterFactory[];
 
 export class Listener {
   private server: net.Server;
-  /** workers[w][f]: the plugin of wasm filter f in worker w. */
-  private workers: WasmPlugin[][];
+  /** plugins[f][w]: the plugin of wasm filter f in worker w. */
+  private plugins: WasmPlugin[][];
+  private factories: NetworkFilterFactory[];
   private nextWorker = 0;
   private sockets = new Set<net.Socket>();
 
   constructor(
     readonly config: ListenerConfig,
-    concurrency: number,
-    private clusters: Map<string, Cluster>,
+    private concurrency: number,
+    clusters: Map<string, Cluster>,
     private stats: StatsStore,
     services: HostServices,
+    editChain?: FilterChainEdit,
   ) {
-    this.workers = Array.from({ length: concurrency }, () =>
-      config.wasm.map((w) => WasmPlugin.load({ ...w }, services)),
-    );
+    this.plugins = [];
+    try {
+      for (const w of config.wasm) this.plugins.push(Array.from({ length: concurrency }, () => WasmPlugin.load({ ...w }, services)));
+    } catch (e) {
+      this.closePlugins();
+      throw e;
+    }
+    // The bootstrap's chain: its wasm filters in order, then tcp_proxy.
+    const fromBootstrap = [...this.plugins.map((p) => wasmFilterFactory(p)), tcpProxyFilterFactory(config.tcpProxy, clusters, stats)];
+    this.factories = editChain ? editChain(config.name, fromBootstrap) : fromBootstrap;
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   }
 
@@ -45,20 +56,24 @@ export class Listener {
     return (this.server.address() as net.AddressInfo).port;
   }
 
+  /** ActiveTcpListener::newConnection: the connection, its chain, and a close when the chain has no read filter. */
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
-    const plugins = this.workers[this.nextWorker++ % this.workers.length];
+    const worker = this.nextWorker++ % this.concurrency;
     const conn = new Connection(socket, this.stats, this.statScope);
-    const filters = plugins.map((p) => p.createFilter()).filter((f): f is NetworkFilter => f !== null);
-    const { statPrefix, cluster } = this.config.tcpProxy;
-    conn.start(filters, new TcpProxy(statPrefix, cluster, this.clusters, this.stats, conn));
+    conn.start();
+    if (!buildFilterChain(conn.filterManager, this.factories, worker)) conn.close();
   }
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const plugins of this.workers) for (const p of plugins) p.close();
+    this.closePlugins();
+  }
+
+  private closePlugins(): void {
+    for (const perWorker of this.plugins) for (const p of perWorker) p.close();
   }
 }

@@ -1,67 +1,75 @@
-// tcp_proxy as the terminal read filter (Envoy source/common/tcp_proxy/tcp_proxy.cc): on its
-// onNewConnection it picks the cluster, from the filter state `envoy.tcp_proxy.cluster` if a
-// filter before it set one, else its configured cluster, and connects; client bytes wait in its
-// own buffer until the upstream is up; end of stream is passed on as a half-close both ways.
-// While it connects the downstream is read-disabled; bytes that reached the read buffer before
-// that are handed to the whole filter chain again once reads resume, as Envoy does.
+// tcp_proxy as an ordinary read filter (Envoy source/common/tcp_proxy/tcp_proxy.cc): it sees the
+// downstream connection only through its ReadFilterCallbacks, and the upstream through the
+// clusters. On its onNewConnection it picks the cluster, from the filter state
+// `envoy.tcp_proxy.cluster` if a filter before it set one, else its configured cluster, and
+// connects; client bytes wait in its own buffer until the upstream is up; end of stream is passed
+// on as a half-close both ways.
 import type net from "node:net";
 import type { StatsStore } from "../stats.ts";
 import { ByteBuffer } from "./buffer.ts";
 import type { Cluster } from "./cluster.ts";
-import { FilterStatus } from "./filter.ts";
+import { ConnectionEvent, FilterStatus, type ConnectionCallbacks, type ReadFilter, type ReadFilterCallbacks } from "./filter.ts";
 
 export const TCP_PROXY_CLUSTER_KEY = "envoy.tcp_proxy.cluster";
 
-/** What tcp_proxy needs of the downstream connection that runs it. */
-export interface DownstreamConnection {
-  readonly filterState: Map<string, string>;
-  /** Upstream bytes (or end of stream) on their way to the client, through the write filters. */
-  write(data: Buffer, endStream: boolean): void;
-  /** Closes the downstream connection (flushing what was written). */
-  close(): void;
-  upstreamConnected(address: string): void;
-  /** Connection::readDisable: reads stop while disabled; re-enabling dispatches buffered bytes again. */
-  readDisable(disable: boolean): void;
+export interface TcpProxyConfig {
+  statPrefix: string;
+  cluster: string;
 }
 
-export class TcpProxy {
+export class TcpProxy implements ReadFilter, ConnectionCallbacks {
+  private callbacks!: ReadFilterCallbacks;
   private upstream: net.Socket | null = null;
   private cluster: Cluster | null = null;
   private pending = new ByteBuffer();
   private pendingEnd = false;
-  private started = false;
 
   constructor(
-    private statPrefix: string,
-    private defaultCluster: string,
+    private config: TcpProxyConfig,
     private clusters: Map<string, Cluster>,
     private stats: StatsStore,
-    private downstream: DownstreamConnection,
   ) {}
 
   private stat(name: string): string {
-    return `tcp.${this.statPrefix}.${name}`;
+    return `tcp.${this.config.statPrefix}.${name}`;
   }
 
+  /**
+   * Filter::initialize: registers for the downstream's events (Filter::DownstreamCallbacks).
+   * Envoy also read-disables the downstream here, at chain creation; the host does it in
+   * onNewConnection (see there).
+   */
+  initializeReadFilterCallbacks(callbacks: ReadFilterCallbacks): void {
+    this.callbacks = callbacks;
+    callbacks.connection.addConnectionCallbacks(this);
+  }
+
+  /**
+   * Filter::onNewConnection / establishUpstreamConnection. The read-disable that keeps client
+   * bytes from outrunning the upstream connection is taken here, when iteration reaches
+   * tcp_proxy, where Envoy (without `receive_before_connect`) takes it in Filter::initialize, at
+   * chain creation: there a filter before tcp_proxy that stops in onNewConnection gets no bytes
+   * until tcp_proxy has started.
+   */
   onNewConnection(): FilterStatus {
-    this.started = true;
+    const conn = this.callbacks.connection;
     this.stats.inc(this.stat("downstream_cx_total"));
-    const name = this.downstream.filterState.get(TCP_PROXY_CLUSTER_KEY) ?? this.defaultCluster;
+    const name = conn.filterState.get(TCP_PROXY_CLUSTER_KEY) ?? this.config.cluster;
     const cluster = this.clusters.get(name);
     if (!cluster) {
       this.stats.inc(this.stat("downstream_cx_no_route"));
-      this.downstream.close();
+      conn.close();
       return FilterStatus.StopIteration;
     }
-    // As Envoy: no reads until the upstream is up, so no client bytes can outrun the connection.
-    this.downstream.readDisable(true);
+    conn.readDisable(true);
     cluster.connect(
       (socket, address) => this.onUpstreamConnected(socket, address, cluster),
-      () => this.downstream.close(),
+      () => conn.close(),
     );
     return FilterStatus.StopIteration;
   }
 
+  /** Filter::onData: the bytes move to the upstream (or wait for it); tcp_proxy is the end of the chain. */
   onData(data: ByteBuffer, endStream: boolean): FilterStatus {
     this.stats.inc(this.stat("downstream_cx_rx_bytes_total"), data.length);
     this.pending.move(data);
@@ -70,29 +78,35 @@ export class TcpProxy {
     return FilterStatus.StopIteration;
   }
 
-  /** The downstream connection is gone: so is the upstream one. */
-  onDownstreamClosed(): void {
-    this.upstream?.destroy();
+  /** Filter::onDownstreamEvent: the downstream connection is gone, so is the upstream one. */
+  onEvent(event: ConnectionEvent): void {
+    if (event === ConnectionEvent.RemoteClose || event === ConnectionEvent.LocalClose) this.upstream?.destroy();
   }
 
-  get isStarted(): boolean {
-    return this.started;
-  }
-
+  /**
+   * Filter::onUpstreamConnection: records the upstream host for the chain, sends what waited and
+   * re-enables reads, which hands bytes still in the read buffer to the whole chain again.
+   */
   private onUpstreamConnected(socket: net.Socket, address: string, cluster: Cluster): void {
+    const conn = this.callbacks.connection;
+    // Envoy cancels the pending connection when the downstream closes; the host drops it here.
+    if (!conn.open) {
+      socket.destroy();
+      return;
+    }
     this.upstream = socket;
     this.cluster = cluster;
-    this.downstream.upstreamConnected(address);
+    this.callbacks.setUpstreamHost(address);
     socket.on("data", (chunk: Buffer) => {
       cluster.countRx(chunk.length);
       this.stats.inc(this.stat("downstream_cx_tx_bytes_total"), chunk.length);
-      this.downstream.write(chunk, false);
+      conn.write(chunk, false);
     });
-    socket.on("end", () => this.downstream.write(Buffer.alloc(0), true));
+    socket.on("end", () => conn.write(Buffer.alloc(0), true));
     socket.on("error", () => {}); // reported by close
-    socket.on("close", () => this.downstream.close());
+    socket.on("close", () => conn.close());
     this.flush();
-    this.downstream.readDisable(false);
+    conn.readDisable(false);
   }
 
   private flush(): void {

@@ -3,7 +3,15 @@
 // (source/extensions/filters/network/wasm/wasm_filter.h, common/wasm/context.cc) over
 // proxy-wasm-cpp-host's ContextBase.
 import type { ByteBuffer } from "../network/buffer.ts";
-import { ConnectionEvent, FilterStatus, type FilterCallbacks, type NetworkFilter } from "../network/filter.ts";
+import {
+  ConnectionEvent,
+  FilterStatus,
+  type ConnectionCallbacks,
+  type FilterCallbacks,
+  type ReadFilter,
+  type ReadFilterCallbacks,
+  type WriteFilter,
+} from "../network/filter.ts";
 import { createImports } from "./abi.ts";
 import { checkModule, PluginLoadError } from "./module-check.ts";
 import { PeerType } from "./types.ts";
@@ -49,7 +57,7 @@ export class WasmPlugin {
   }
 
   /** The filter for a new connection; null when the VM failed and the plugin fails open (Envoy skips it). */
-  createFilter(): NetworkFilter | null {
+  createFilter(): WasmNetworkFilter | null {
     if (this.vm.failed && this.vm.spec.failOpen) return null;
     return new WasmNetworkFilter(this.vm);
   }
@@ -73,7 +81,11 @@ export class WasmPlugin {
   }
 }
 
-class WasmNetworkFilter implements NetworkFilter {
+/**
+ * Envoy's Context as a network filter: a read and a write filter (added with addFilter) that also
+ * listens to the connection's events (Context::initializeReadFilterCallbacks).
+ */
+export class WasmNetworkFilter implements ReadFilter, WriteFilter, ConnectionCallbacks {
   private readonly id: number;
   private callbacks!: FilterCallbacks;
   private created = false;
@@ -84,8 +96,19 @@ class WasmNetworkFilter implements NetworkFilter {
     this.id = vm.newContextId();
   }
 
-  initializeCallbacks(callbacks: FilterCallbacks): void {
-    this.callbacks = callbacks;
+  /** Context::initializeReadFilterCallbacks: keeps the callbacks and registers for connection events. */
+  initializeReadFilterCallbacks(callbacks: ReadFilterCallbacks): void {
+    const conn = callbacks.connection;
+    this.callbacks = {
+      connectionId: conn.id,
+      remoteAddress: conn.remoteAddress,
+      localAddress: conn.localAddress,
+      upstreamAddress: () => callbacks.upstreamHost(),
+      filterState: conn.filterState,
+      continueReading: () => callbacks.continueReading(),
+      closeConnection: () => conn.close(),
+    };
+    conn.addConnectionCallbacks(this);
   }
 
   onNewConnection(): FilterStatus {
@@ -120,18 +143,15 @@ class WasmNetworkFilter implements NetworkFilter {
     return status;
   }
 
+  /** Context::onEvent: the downstream closed; then Context::onCloseTCP ends the context (done, log, delete). */
   onEvent(event: ConnectionEvent): void {
     const ctx = this.vm.connections.get(this.id);
     if (ctx) ctx.downstream = null;
-    if (!this.created) return;
-    if (event === ConnectionEvent.RemoteClose) this.vm.call("proxy_on_downstream_connection_close", this.id, PeerType.Remote);
-    if (event === ConnectionEvent.LocalClose) this.vm.call("proxy_on_downstream_connection_close", this.id, PeerType.Local);
-  }
-
-  onDestroy(): void {
-    if (this.finished) return;
+    if (event === ConnectionEvent.Connected || this.finished) return;
     this.finished = true;
     if (this.created) {
+      const peer = event === ConnectionEvent.RemoteClose ? PeerType.Remote : PeerType.Local;
+      this.vm.call("proxy_on_downstream_connection_close", this.id, peer);
       this.vm.call("proxy_on_done", this.id);
       this.vm.call("proxy_on_log", this.id);
       this.vm.call("proxy_on_delete", this.id);

@@ -1,7 +1,7 @@
 // The codec of "KV-RPC", a small private binary RPC protocol (see README.md for the wire format):
 // everything a protocol needs to join the mesh, against the framework's public codec API.
 import {
-  Codec, CodecFactory, DecodeResult, Direction, ErrorKind, FrameInput, Message, MessageType, Mutation, ResponseStatus,
+  Codec, CodecFactory, DecodeStatus, Direction, ErrorKind, FrameInput, Message, MessageType, Mutation, ResponseStatus,
 } from "meta-protocol-wasm";
 
 /** magic "KV" (2), version (1), flags (1), request id (8), header length (2), body length (4). */
@@ -15,15 +15,15 @@ const HEARTBEAT: u8 = 0x04;
 const ERROR: u8 = 0x08;
 
 export class KvRpcCodec extends Codec {
-  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
-    if (input.available < FIXED_SIZE) return DecodeResult.needMore(FIXED_SIZE);
+  decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
+    if (input.available < FIXED_SIZE) return DecodeStatus.NeedMoreData;
     const fixed = input.bytes(0, FIXED_SIZE);
-    if (fixed[0] != MAGIC_K || fixed[1] != MAGIC_V || fixed[2] != VERSION) return DecodeResult.fail("kvrpc: bad magic or version");
+    if (fixed[0] != MAGIC_K || fixed[1] != MAGIC_V || fixed[2] != VERSION) return this.fail("kvrpc: bad magic or version");
     const headerLength = (<i32>fixed[12] << 8) | fixed[13];
     const bodyLength = (<u32>fixed[14] << 24) | (<u32>fixed[15] << 16) | (<u32>fixed[16] << 8) | fixed[17];
     const frameSize = <u64>FIXED_SIZE + <u64>headerLength + <u64>bodyLength;
     // Refused from the length fields alone, before anything is allocated.
-    if (frameSize > <u64>maxFrameSize) return DecodeResult.fail("kvrpc: frame exceeds maxFrameSize");
+    if (frameSize > <u64>this.maxFrameSize) return this.fail("kvrpc: frame exceeds maxFrameSize");
     const flags = fixed[3];
     message.requestId = readU64(fixed, 4);
     message.frameSize = <i32>frameSize;
@@ -35,9 +35,9 @@ export class KvRpcCodec extends Codec {
     else message.type = MessageType.Request;
     if ((flags & ERROR) != 0) message.status = ResponseStatus.Error;
     // The key/value header is all routes need: the body may not have arrived yet, and is not read.
-    if (input.available < FIXED_SIZE + headerLength) return DecodeResult.needMore(FIXED_SIZE + headerLength);
-    if (!readHeader(input.bytes(FIXED_SIZE, headerLength), message)) return DecodeResult.fail("kvrpc: malformed header");
-    return DecodeResult.done(<i32>frameSize);
+    if (input.available < FIXED_SIZE + headerLength) return DecodeStatus.NeedMoreData;
+    if (!readHeader(input.bytes(FIXED_SIZE, headerLength), message)) return this.fail("kvrpc: malformed header");
+    return DecodeStatus.Done;
   }
 
   /** The frame with the mutation's keys set in its header (the framework calls it on whole frames). */
@@ -84,8 +84,8 @@ export class KvRpcCodecFactory extends CodecFactory {
   get name(): string {
     return "example.kvrpc";
   }
-  create(): Codec {
-    return new KvRpcCodec();
+  create(maxFrameSize: i32): Codec {
+    return new KvRpcCodec(maxFrameSize);
   }
 }
 
@@ -96,11 +96,12 @@ function readHeader(h: Uint8Array, message: Message): bool {
     if (at + 1 > h.length) return false;
     const keyLength = <i32>h[at];
     if (at + 1 + keyLength + 2 > h.length) return false;
-    const key = String.UTF8.decode(h.slice(at + 1, at + 1 + keyLength).buffer);
+    // Strings straight from the header bytes: no copy per frame.
+    const key = String.UTF8.decodeUnsafe(h.dataStart + <usize>(at + 1), <usize>keyLength);
     at += 1 + keyLength;
     const valueLength = (<i32>h[at] << 8) | h[at + 1];
     if (at + 2 + valueLength > h.length) return false;
-    message.metadata.set(key, String.UTF8.decode(h.slice(at + 2, at + 2 + valueLength).buffer));
+    message.metadata.set(key, String.UTF8.decodeUnsafe(h.dataStart + <usize>(at + 2), <usize>valueLength));
     at += 2 + valueLength;
   }
   return true;

@@ -24,9 +24,11 @@ function frame(flags: u8, id: u8, header: string[], body: i32): Uint8Array {
   return out;
 }
 
-function decode(bytes: Uint8Array, m: Message, max: i32 = 1 << 20): DecodeStatus {
+const MAX: i32 = 1 << 20;
+
+function decode(bytes: Uint8Array, m: Message, max: i32 = MAX): DecodeStatus {
   m.reset();
-  return new KvRpcCodec().decode(new MemoryInput(bytes), Direction.Downstream, m, max).status;
+  return new KvRpcCodec(max).decode(new MemoryInput(bytes), Direction.Downstream, m);
 }
 
 describe("KvRpcCodec", () => {
@@ -61,6 +63,10 @@ describe("KvRpcCodec", () => {
     bad[0] = 0x48;
     expect(decode(bad, m)).toBe(DecodeStatus.Error);
     expect(decode(frame(0, 1, [], 200), m, 100)).toBe(DecodeStatus.Error);
+    expect(decode(frame(0, 1, [], 82), m, 100)).toBe(DecodeStatus.Done);
+    const codec = new KvRpcCodec(MAX);
+    expect(codec.decode(new MemoryInput(bad), Direction.Downstream, m)).toBe(DecodeStatus.Error);
+    expect(codec.lastError).toBe("kvrpc: bad magic or version");
     const broken = frame(0, 1, ["method", "echo"], 0);
     broken[FIXED_SIZE] = 60; // a key longer than the header
     expect(decode(broken, m)).toBe(DecodeStatus.Error);
@@ -69,9 +75,9 @@ describe("KvRpcCodec", () => {
   it("writes the mutation into the header and keeps the body", () => {
     const f = frame(0, 3, ["method", "echo"], 4);
     f[f.length - 1] = 0x7a;
-    const codec = new KvRpcCodec();
+    const codec = new KvRpcCodec(MAX);
     const m = new Message();
-    codec.decode(new MemoryInput(f), Direction.Downstream, m, 1 << 20);
+    codec.decode(new MemoryInput(f), Direction.Downstream, m);
     const mutation = new Mutation();
     mutation.set("x-tenant", "blue");
     const out = codec.encode(new MemoryInput(f), m, mutation);
@@ -83,7 +89,7 @@ describe("KvRpcCodec", () => {
   });
 
   it("answers with an error frame and probes with a heartbeat of the same id", () => {
-    const codec = new KvRpcCodec();
+    const codec = new KvRpcCodec(MAX);
     const req = new Message();
     decode(frame(0, 9, ["method", "echo"], 0), req);
     const reply = new Message();

@@ -14,11 +14,11 @@ function frameOf(meta: u8[], rest: i32 = 0): Uint8Array {
 }
 
 function statusOf(data: Uint8Array, max: i32 = MAX): DecodeStatus {
-  return decodeOne(new BrpcCodec(), data, Direction.Downstream, new Message(), max).status;
+  return decodeOne(new BrpcCodec(max), data, Direction.Downstream, new Message());
 }
 
 function encoded(request: u8[], mutation: Mutation, m: Message): Uint8Array {
-  const codec = new BrpcCodec();
+  const codec = new BrpcCodec(MAX);
   const frame = bytesOf(request);
   decodeOne(codec, frame, Direction.Downstream, m);
   return codec.encode(new MemoryInput(frame), m, mutation);
@@ -49,9 +49,8 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
   it("reads service, method, log id, request id, user fields and correlation id from RpcMeta", () => {
     const m = new Message();
     const frame = bytesOf(golden.ECHO_REQUEST);
-    const r = decodeOne(new BrpcCodec(), frame, Direction.Downstream, m);
-    expect(r.status).toBe(DecodeStatus.Done);
-    expect(r.frameSize).toBe(frame.length);
+    expect(decodeOne(new BrpcCodec(MAX), frame, Direction.Downstream, m)).toBe(DecodeStatus.Done);
+    expect(m.frameSize).toBe(frame.length);
     expect(m.type).toBe(MessageType.Request);
     expect(m.metadata.get("service")).toBe("example.EchoService");
     expect(m.metadata.get("interface")).toBe("example.EchoService");
@@ -70,9 +69,9 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     const ok = new Message();
     const failed = new Message();
     const unknown = new Message();
-    decodeOne(new BrpcCodec(), bytesOf(golden.ECHO_RESPONSE), Direction.Upstream, ok);
-    decodeOne(new BrpcCodec(), bytesOf(golden.FAIL_RESPONSE), Direction.Upstream, failed);
-    decodeOne(new BrpcCodec(), bytesOf(golden.UNKNOWN_METHOD_RESPONSE), Direction.Upstream, unknown);
+    decodeOne(new BrpcCodec(MAX), bytesOf(golden.ECHO_RESPONSE), Direction.Upstream, ok);
+    decodeOne(new BrpcCodec(MAX), bytesOf(golden.FAIL_RESPONSE), Direction.Upstream, failed);
+    decodeOne(new BrpcCodec(MAX), bytesOf(golden.UNKNOWN_METHOD_RESPONSE), Direction.Upstream, unknown);
     expect(ok.type).toBe(MessageType.Response);
     expect(ok.requestId).toBe(1000);
     expect(ok.status).toBe(ResponseStatus.Ok);
@@ -85,12 +84,12 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
 
   it("decodes from the meta at every split, before payload and attachment arrive", () => {
     const frame = bytesOf(golden.ECHO_REQUEST);
-    expect(checkEverySplit(new BrpcCodec(), frame, Direction.Downstream)).toBe(12 + 0x4f);
-    expect(checkEverySplit(new BrpcCodec(), bytesOf(golden.ECHO_RESPONSE), Direction.Upstream)).toBeLessThan(golden.ECHO_RESPONSE.length);
-    checkEverySplit(new BrpcCodec(), bytesOf(golden.FAIL_REQUEST), Direction.Downstream);
-    checkEverySplit(new BrpcCodec(), bytesOf(golden.FAIL_RESPONSE), Direction.Upstream);
-    checkEverySplit(new BrpcCodec(), bytesOf(golden.UNKNOWN_METHOD_REQUEST), Direction.Downstream);
-    checkEverySplit(new BrpcCodec(), bytesOf(golden.UNKNOWN_METHOD_RESPONSE), Direction.Upstream);
+    expect(checkEverySplit(new BrpcCodec(MAX), frame, Direction.Downstream)).toBe(12 + 0x4f);
+    expect(checkEverySplit(new BrpcCodec(MAX), bytesOf(golden.ECHO_RESPONSE), Direction.Upstream)).toBeLessThan(golden.ECHO_RESPONSE.length);
+    checkEverySplit(new BrpcCodec(MAX), bytesOf(golden.FAIL_REQUEST), Direction.Downstream);
+    checkEverySplit(new BrpcCodec(MAX), bytesOf(golden.FAIL_RESPONSE), Direction.Upstream);
+    checkEverySplit(new BrpcCodec(MAX), bytesOf(golden.UNKNOWN_METHOD_REQUEST), Direction.Downstream);
+    checkEverySplit(new BrpcCodec(MAX), bytesOf(golden.UNKNOWN_METHOD_RESPONSE), Direction.Upstream);
   });
 
   it("reads the header and the meta only, however large the payload", () => {
@@ -105,31 +104,31 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     big[7] = <u8>body;
     const input = new RecordingInput(big);
     const m = new Message();
-    const r = new BrpcCodec().decode(input, Direction.Downstream, m, MAX);
-    expect(r.status).toBe(DecodeStatus.Done);
-    expect(r.frameSize).toBe(big.length);
+    expect(new BrpcCodec(MAX).decode(input, Direction.Downstream, m)).toBe(DecodeStatus.Done);
+    expect(m.frameSize).toBe(big.length);
     expect(m.metadata.get("tenant")).toBe("blue");
     expect(input.furthest).toBe(metaEnd);
   });
 
-  it("asks for the header, then for the whole meta", () => {
+  it("waits for the header, then for the whole meta, and no more", () => {
     const frame = bytesOf(golden.ECHO_REQUEST);
+    const metaEnd = 12 + 0x4f;
     const m = new Message();
-    expect(decodeOne(new BrpcCodec(), frame.subarray(0, 5), Direction.Downstream, m).frameSize).toBe(12);
-    const r = decodeOne(new BrpcCodec(), frame.subarray(0, 40), Direction.Downstream, m);
-    expect(r.status).toBe(DecodeStatus.NeedMoreData);
-    expect(r.frameSize).toBe(12 + 0x4f);
+    expect(decodeOne(new BrpcCodec(MAX), frame.subarray(0, 5), Direction.Downstream, m)).toBe(DecodeStatus.NeedMoreData);
+    expect(decodeOne(new BrpcCodec(MAX), frame.subarray(0, metaEnd - 1), Direction.Downstream, m)).toBe(DecodeStatus.NeedMoreData);
+    expect(decodeOne(new BrpcCodec(MAX), frame.subarray(0, metaEnd), Direction.Downstream, m)).toBe(DecodeStatus.Done);
+    expect(m.frameSize).toBe(frame.length);
   });
 
   it("takes frames back to back", () => {
     const requests = concatBytes(concatBytes(bytesOf(golden.ECHO_REQUEST), bytesOf(golden.FAIL_REQUEST)), bytesOf(golden.UNKNOWN_METHOD_REQUEST));
-    const taken = decodeFrames(new BrpcCodec(), requests, Direction.Downstream);
+    const taken = decodeFrames(new BrpcCodec(MAX), requests, Direction.Downstream);
     expect(taken.length).toBe(3);
     expect(taken[0].metadata.get("method")).toBe("Echo");
     expect(taken[1].metadata.get("method")).toBe("Fail");
     expect(taken[2].metadata.get("method")).toBe("Nope");
     const responses = concatBytes(bytesOf(golden.ECHO_RESPONSE), bytesOf(golden.FAIL_RESPONSE));
-    const answers = decodeFrames(new BrpcCodec(), responses, Direction.Upstream);
+    const answers = decodeFrames(new BrpcCodec(MAX), responses, Direction.Upstream);
     expect(answers.length).toBe(2);
     expect(answers[1].status).toBe(ResponseStatus.Error);
   });
@@ -141,7 +140,9 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     // body_size 0xffffffff: refused from the 12 header bytes, without overflow.
     expect(statusOf(bytesOf([0x50, 0x52, 0x50, 0x43, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), i32.MAX_VALUE)).toBe(DecodeStatus.Error);
     // meta_size 9 > body_size 4.
-    expect(statusOf(bytesOf([0x50, 0x52, 0x50, 0x43, 0, 0, 0, 4, 0, 0, 0, 9]))).toBe(DecodeStatus.Error);
+    const codec = new BrpcCodec(MAX);
+    expect(decodeOne(codec, bytesOf([0x50, 0x52, 0x50, 0x43, 0, 0, 0, 4, 0, 0, 0, 9]), Direction.Downstream, new Message())).toBe(DecodeStatus.Error);
+    expect(codec.lastError).toBe("brpc: meta size exceeds body size");
   });
 
   it("refuses other protocols by the magic, even before the header is complete", () => {
@@ -177,7 +178,7 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
       0x3a, 0x02, 0x61, 0x62, // authentication_data "ab"
       0x20, 0x2a, // correlation_id 42
     ];
-    expect(decodeOne(new BrpcCodec(), frameOf(meta, 3), Direction.Downstream, m).status).toBe(DecodeStatus.Done);
+    expect(decodeOne(new BrpcCodec(MAX), frameOf(meta, 3), Direction.Downstream, m)).toBe(DecodeStatus.Done);
     expect(m.requestId).toBe(42);
     expect(m.bodySize).toBe(3);
   });
@@ -190,9 +191,8 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     mutation.set("zone", "a");
     const out = encoded(golden.ECHO_REQUEST, mutation, m);
     const again = new Message();
-    const r = decodeOne(new BrpcCodec(), out, Direction.Downstream, again);
-    expect(r.status).toBe(DecodeStatus.Done);
-    expect(r.frameSize).toBe(out.length);
+    expect(decodeOne(new BrpcCodec(MAX), out, Direction.Downstream, again)).toBe(DecodeStatus.Done);
+    expect(again.frameSize).toBe(out.length);
     expect(again.metadata.get("tenant")).toBe("green");
     expect(again.metadata.get("zone")).toBe("a");
     expect(again.metadata.get("method")).toBe("Echo");
@@ -207,7 +207,7 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
   });
 
   it("writes error replies with the request's correlation id, brpc's errno and the detail", () => {
-    const codec = new BrpcCodec();
+    const codec = new BrpcCodec(MAX);
     const req = new Message();
     decodeOne(codec, bytesOf(golden.ECHO_REQUEST), Direction.Downstream, req);
     const expected: u8[] = [
@@ -220,7 +220,7 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
     const reply = codec.errorReply(req, ErrorKind.OverLimit, "rate limited");
     expect(sameBytes(reply, bytesOf(expected))).toBe(true);
     const back = new Message();
-    expect(decodeOne(codec, reply, Direction.Upstream, back).status).toBe(DecodeStatus.Done);
+    expect(decodeOne(codec, reply, Direction.Upstream, back)).toBe(DecodeStatus.Done);
     expect(back.requestId).toBe(req.requestId);
     expect(back.status).toBe(ResponseStatus.Error);
     // RouteNotFound is ENOSERVICE (1001 = 0xe9 0x07).
@@ -231,11 +231,11 @@ describe("BrpcCodec with frames from the spec-built peers", () => {
   });
 
   it("probes with a call to a service no server has, same correlation id", () => {
-    const codec = new BrpcCodec();
+    const codec = new BrpcCodec(MAX);
     const req = new Message();
     decodeOne(codec, bytesOf(golden.FAIL_REQUEST), Direction.Downstream, req);
     const probe = new Message();
-    expect(decodeOne(codec, codec.probeRequest(req)!, Direction.Downstream, probe).status).toBe(DecodeStatus.Done);
+    expect(decodeOne(codec, codec.probeRequest(req)!, Direction.Downstream, probe)).toBe(DecodeStatus.Done);
     expect(probe.requestId).toBe(req.requestId);
     expect(probe.metadata.get("service")).toBe("__meta_protocol_probe");
     expect(probe.bodySize).toBe(0);

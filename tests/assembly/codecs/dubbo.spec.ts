@@ -1,17 +1,18 @@
 import { DubboCodec, DubboCodecFactory, countParameters } from "../../../assembly/codecs/dubbo";
 import { HessianReader } from "../../../assembly/codecs/hessian2";
-import { DecodeResult, DecodeStatus, Direction } from "../../../assembly/meta/codec";
+import { DecodeStatus, Direction } from "../../../assembly/meta/codec";
 import { FrameInput, MemoryInput } from "../../../assembly/meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../../../assembly/meta/message";
+import { GROUP, METHOD } from "../../../assembly/meta/metadata-keys";
 import { Mutation } from "../../../assembly/meta/mutation";
 import { Bytes, SERVICE, concat, frame, sayHelloBody } from "./dubbo-frames";
 
 const MAX: i32 = 8 * 1024 * 1024;
-const codec = new DubboCodec();
+const codec = new DubboCodec(MAX);
 
-function decodeBytes(bytes: Uint8Array, message: Message, max: i32 = MAX): DecodeResult {
+function decodeBytes(bytes: Uint8Array, message: Message): DecodeStatus {
   message.reset();
-  return codec.decode(new MemoryInput(bytes), Direction.Downstream, message, max);
+  return codec.decode(new MemoryInput(bytes), Direction.Downstream, message);
 }
 
 /** Records the furthest byte a decode asked for. */
@@ -50,11 +51,10 @@ describe("DubboCodec decode", () => {
   it("reads a 2.0.2 request's head at once", () => {
     const m = new Message();
     const r = decodeBytes(REQUEST_202, m);
-    expect(r.status).toBe(DecodeStatus.Done);
-    expect(r.frameSize).toBe(REQUEST_202.length);
+    expect(r).toBe(DecodeStatus.Done);
+    expect(m.frameSize).toBe(REQUEST_202.length);
     expect(m.type).toBe(MessageType.Request);
     expect(m.requestId).toBe(0x0102030405060708);
-    expect(m.frameSize).toBe(REQUEST_202.length);
     expect(m.headerSize).toBe(16);
     expect(m.bodySize).toBe(REQUEST_202.length - 16);
     expect(m.metadata.get("interface")).toBe(SERVICE);
@@ -64,7 +64,7 @@ describe("DubboCodec decode", () => {
 
   it("reads a 5.3.0 request (dubbo-remoting) and leaves an empty service version absent", () => {
     const m = new Message();
-    expect(decodeBytes(REQUEST_530, m).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(REQUEST_530, m)).toBe(DecodeStatus.Done);
     expect(m.requestId).toBe(7);
     expect(m.metadata.get("interface")).toBe(SERVICE);
     expect(m.metadata.get("method")).toBe("sayHello");
@@ -79,6 +79,25 @@ describe("DubboCodec decode", () => {
     expect(m.metadata.get("timeout")).toBeNull();
   });
 
+  it("resolves only the request decoded last: an earlier one finds its attachments absent, not another frame's", () => {
+    const c = new DubboCodec(MAX);
+    const green = frame(0xc2, 0, 2, new Bytes()
+      .str("2.0.2").str(SERVICE).str("").str("sayHello").str("").u8(0x48).str("group").str("green").u8(0x5a).toArray());
+    const first = new Message();
+    const second = new Message();
+    expect(c.decode(new MemoryInput(REQUEST_202), Direction.Downstream, first)).toBe(DecodeStatus.Done);
+    expect(c.decode(new MemoryInput(green), Direction.Downstream, second)).toBe(DecodeStatus.Done);
+    expect(first.metadata.get(GROUP)).toBeNull();
+    expect(first.metadata.get(METHOD)).toBe("sayHello");
+    expect(second.metadata.get(GROUP)).toBe("green");
+    // A request the framework resolved before the next decode (a held one) keeps its keys.
+    const held = new Message();
+    c.decode(new MemoryInput(REQUEST_202), Direction.Downstream, held);
+    held.metadata.keys();
+    c.decode(new MemoryInput(green), Direction.Downstream, second);
+    expect(held.metadata.get(GROUP)).toBe("blue");
+  });
+
   it("does not read past the body head until an attachment is asked for", () => {
     // A 4000-byte binary argument ('B' + u16 length) between the head and the attachments.
     const big = new Bytes()
@@ -89,7 +108,7 @@ describe("DubboCodec decode", () => {
     const bytes = frame(0xc2, 0, 3, big.toArray());
     const input = new RecordingInput(bytes);
     const m = new Message();
-    expect(codec.decode(input, Direction.Downstream, m, MAX).status).toBe(DecodeStatus.Done);
+    expect(codec.decode(input, Direction.Downstream, m)).toBe(DecodeStatus.Done);
     expect(m.metadata.get("method")).toBe("echoBytes");
     expect(input.furthest).toBeLessThanOrEqual(16 + 256);
     expect(m.metadata.get("group")).toBe("green");
@@ -108,13 +127,13 @@ describe("DubboCodec decode", () => {
       .u8(0x48).str("group").str("g1").u8(0x5a)
       .toArray();
     const m = new Message();
-    expect(decodeBytes(frame(0xc2, 0, 1, body), m).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(frame(0xc2, 0, 1, body), m)).toBe(DecodeStatus.Done);
     expect(m.metadata.get("group")).toBe("g1");
   });
 
   it("reads an OK response, an exception result and an error status", () => {
     const m = new Message();
-    expect(decodeBytes(RESPONSE_OK, m).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(RESPONSE_OK, m)).toBe(DecodeStatus.Done);
     expect(m.type).toBe(MessageType.Response);
     expect(m.requestId).toBe(7);
     expect(m.status).toBe(ResponseStatus.Ok);
@@ -128,7 +147,7 @@ describe("DubboCodec decode", () => {
 
   it("reads heartbeats both ways and one-way requests", () => {
     const m = new Message();
-    expect(decodeBytes(HEARTBEAT, m).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(HEARTBEAT, m)).toBe(DecodeStatus.Done);
     expect(m.type).toBe(MessageType.Heartbeat);
     expect(m.requestId).toBe(11);
     decodeBytes(HEARTBEAT_REPLY, m);
@@ -144,23 +163,22 @@ describe("DubboCodec decode", () => {
     const whole = new Message();
     for (let f = 0; f < frames.length; f++) {
       const bytes = frames[f];
-      expect(decodeBytes(bytes, whole).status).toBe(DecodeStatus.Done);
+      expect(decodeBytes(bytes, whole)).toBe(DecodeStatus.Done);
       let firstDone = -1;
       for (let n = 0; n < bytes.length; n++) {
         const r = decodeBytes(bytes.subarray(0, n), m);
         if (n < 16) {
-          expect(r.status).toBe(DecodeStatus.NeedMoreData);
-          expect(r.frameSize).toBe(16);
+          expect(r).toBe(DecodeStatus.NeedMoreData);
           continue;
         }
-        if (r.status == DecodeStatus.NeedMoreData) {
+        if (r == DecodeStatus.NeedMoreData) {
           // Once done, later splits never go back to needing more.
           expect(firstDone).toBe(-1);
           continue;
         }
         if (firstDone < 0) firstDone = n;
-        expect(r.status).toBe(DecodeStatus.Done);
-        expect(r.frameSize).toBe(bytes.length);
+        expect(r).toBe(DecodeStatus.Done);
+        expect(m.frameSize).toBe(bytes.length);
         expect(m.type).toBe(whole.type);
         expect(m.requestId).toBe(whole.requestId);
         expect(m.status).toBe(whole.status);
@@ -174,8 +192,8 @@ describe("DubboCodec decode", () => {
     const m = new Message();
     // The head strings end well before the frame does: Done with the whole frame's size.
     const r = decodeBytes(REQUEST_202.subarray(0, REQUEST_202.length - 8), m);
-    expect(r.status).toBe(DecodeStatus.Done);
-    expect(r.frameSize).toBe(REQUEST_202.length);
+    expect(r).toBe(DecodeStatus.Done);
+    expect(m.frameSize).toBe(REQUEST_202.length);
     expect(m.metadata.get("method")).not.toBeNull();
   });
 
@@ -184,7 +202,7 @@ describe("DubboCodec decode", () => {
     decodeBytes(REQUEST_202, m);
     const probe = codec.probeRequest(m)!;
     const p = new Message();
-    expect(decodeBytes(probe, p).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(probe, p)).toBe(DecodeStatus.Done);
     expect(p.type).toBe(MessageType.Heartbeat);
     expect(p.requestId).toBe(m.requestId);
   });
@@ -196,12 +214,12 @@ describe("DubboCodec decode", () => {
     const sizes: i32[] = [REQUEST_530.length, HEARTBEAT.length, RESPONSE_OK.length];
     for (let i = 0; i < 3; i++) {
       m.reset();
-      const r = codec.decode(input, Direction.Downstream, m, MAX);
-      expect(r.status).toBe(DecodeStatus.Done);
-      expect(r.frameSize).toBe(sizes[i]);
+      const r = codec.decode(input, Direction.Downstream, m);
+      expect(r).toBe(DecodeStatus.Done);
+      expect(m.frameSize).toBe(sizes[i]);
       expect(m.type).toBe(expected[i]);
       if (i == 0) expect(m.metadata.get("group")).toBe("blue");
-      input.advance(r.frameSize);
+      input.advance(m.frameSize);
     }
     expect(input.available).toBe(0);
   });
@@ -216,7 +234,7 @@ describe("DubboCodec encode", () => {
     mutation.set("foo", "bar");
     const out = codec.encode(new MemoryInput(REQUEST_202), m, mutation);
     const again = new Message();
-    expect(decodeBytes(out, again).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(out, again)).toBe(DecodeStatus.Done);
     expect(again.frameSize).toBe(out.length);
     expect(again.requestId).toBe(0x0102030405060708);
     expect(again.metadata.get("interface")).toBe(SERVICE);
@@ -246,7 +264,7 @@ describe("DubboCodec encode", () => {
       .u8(0x48).str("group").str("g").u8(0x5a).toArray();
     const bytes = frame(0xc2, 0, 2, body);
     const m = new Message();
-    expect(decodeBytes(bytes, m).status).toBe(DecodeStatus.Done);
+    expect(decodeBytes(bytes, m)).toBe(DecodeStatus.Done);
     expect(m.metadata.get("group")).toBeNull();
     const mutation = new Mutation();
     mutation.set("foo", "bar");
@@ -264,7 +282,7 @@ describe("DubboCodec errorReply", () => {
     for (let i = 0; i < kinds.length; i++) {
       const reply = codec.errorReply(request, kinds[i], "rate limited");
       const m = new Message();
-      expect(decodeBytes(reply, m).status).toBe(DecodeStatus.Done);
+      expect(decodeBytes(reply, m)).toBe(DecodeStatus.Done);
       expect(m.type).toBe(MessageType.Response);
       expect(m.requestId).toBe(0x0102030405060708);
       expect(m.status).toBe(ResponseStatus.Error);
@@ -276,8 +294,14 @@ describe("DubboCodec errorReply", () => {
     }
   });
 
-  it("has the registry name dubbo", () => {
-    expect(new DubboCodecFactory().name).toBe("dubbo");
+  it("has the registry name dubbo and makes codecs with the configured maxFrameSize", () => {
+    const factory = new DubboCodecFactory();
+    expect(factory.name).toBe("dubbo");
+    const small = factory.create(REQUEST_202.length - 1);
+    expect(small.maxFrameSize).toBe(REQUEST_202.length - 1);
+    expect(small.decode(new MemoryInput(REQUEST_202), Direction.Downstream, new Message())).toBe(DecodeStatus.Error);
+    expect(small.lastError).toBe("dubbo: frame exceeds maxFrameSize");
+    expect(factory.create(REQUEST_202.length).decode(new MemoryInput(REQUEST_202), Direction.Downstream, new Message())).toBe(DecodeStatus.Done);
   });
 });
 
@@ -333,8 +357,8 @@ describe("DubboCodec malformed input", () => {
     const m = new Message();
     for (let i = 0; i < cases.length; i++) {
       const r = decodeBytes(cases[i], m);
-      expect(r.status).toBe(DecodeStatus.Error, "case " + i.toString());
-      expect(r.error.length).toBeGreaterThan(0);
+      expect(r).toBe(DecodeStatus.Error, "case " + i.toString());
+      expect(codec.lastError.length).toBeGreaterThan(0);
     }
   });
 
@@ -349,7 +373,7 @@ describe("DubboCodec malformed input", () => {
     for (let i = 0; i < tails.length; i++) {
       const body = new Bytes().str("2.0.2").str(SERVICE).str("").str("m").str("Lx;").append(tails[i]).toArray();
       const m = new Message();
-      expect(decodeBytes(frame(0xc2, 0, 1, body), m).status).toBe(DecodeStatus.Done);
+      expect(decodeBytes(frame(0xc2, 0, 1, body), m)).toBe(DecodeStatus.Done);
       expect(m.metadata.get("group")).toBeNull();
       expect(m.metadata.get("method")).toBe("m");
     }
@@ -371,8 +395,8 @@ describe("DubboCodec malformed input", () => {
         const bytes = REQUEST_202.slice();
         bytes[at] = <u8>values[v];
         const r = decodeBytes(bytes, m);
-        if (r.status == DecodeStatus.Error) failed++;
-        if (r.status == DecodeStatus.Done) {
+        if (r == DecodeStatus.Error) failed++;
+        if (r == DecodeStatus.Done) {
           done++;
           m.metadata.get("group");
           const mutation = new Mutation();

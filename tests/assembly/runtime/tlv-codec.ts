@@ -3,7 +3,7 @@
 //   id (u32 BE) | status (u8, 0 ok) | text length (u8) | text "k=v;k=v" | payload
 // The codec is done as soon as the text is read (the payload may still be coming), answers with a
 // heartbeat as its probe, and re-encodes the text with a mutation.
-import { Codec, DecodeResult, Direction } from "../../../assembly/meta/codec";
+import { Codec, DecodeStatus, Direction } from "../../../assembly/meta/codec";
 import { FrameInput } from "../../../assembly/meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../../../assembly/meta/message";
 import { Mutation } from "../../../assembly/meta/mutation";
@@ -61,26 +61,26 @@ export function describe(bytes: u8[]): string {
 }
 
 export class TlvCodec extends Codec {
-  constructor(private byOrder: bool = false) {
-    super();
+  constructor(private byOrder: bool = false, maxFrameSize: i32 = 1 << 20) {
+    super(maxFrameSize);
   }
 
-  decode(input: FrameInput, direction: Direction, message: Message, maxFrameSize: i32): DecodeResult {
-    if (input.available < HEAD) return DecodeResult.needMore(HEAD);
+  decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
+    if (input.available < HEAD) return DecodeStatus.NeedMoreData;
     const h = input.bytes(0, HEAD);
     const size = <i64>4 + ((<i64>h[0] << 24) | (<i64>h[1] << 16) | (<i64>h[2] << 8) | <i64>h[3]);
-    if (size > <i64>maxFrameSize) return DecodeResult.fail("tlv: frame exceeds maxFrameSize");
+    if (size > <i64>this.maxFrameSize) return this.fail("tlv: frame exceeds maxFrameSize");
     const type = h[4];
     if (type == 0) message.type = MessageType.Request;
     else if (type == 1) message.type = MessageType.Response;
     else if (type == 2) message.type = MessageType.Oneway;
     else if (type == 6) message.type = MessageType.Heartbeat;
-    else return DecodeResult.fail("tlv: bad type");
+    else return this.fail("tlv: bad type");
     message.requestId = (<u64>h[5] << 24) | (<u64>h[6] << 16) | (<u64>h[7] << 8) | <u64>h[8];
     message.status = h[9] == 0 ? ResponseStatus.Ok : ResponseStatus.Error;
     const textLength = <i32>h[10];
-    if (<i64>(HEAD + textLength) > size) return DecodeResult.fail("tlv: text longer than the frame");
-    if (input.available < HEAD + textLength) return DecodeResult.needMore(HEAD + textLength);
+    if (<i64>(HEAD + textLength) > size) return this.fail("tlv: text longer than the frame");
+    if (input.available < HEAD + textLength) return DecodeStatus.NeedMoreData;
     message.frameSize = <i32>size;
     message.headerSize = HEAD + textLength;
     message.bodySize = <i32>size - message.headerSize;
@@ -90,7 +90,7 @@ export class TlvCodec extends Codec {
       const eq = pairs[i].indexOf("=");
       if (eq > 0) message.metadata.set(pairs[i].substring(0, eq), pairs[i].substring(eq + 1));
     }
-    return DecodeResult.done(<i32>size);
+    return DecodeStatus.Done;
   }
 
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {

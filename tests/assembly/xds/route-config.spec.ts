@@ -1,5 +1,5 @@
 import { ProtobufWriter } from "../../../assembly/codecs/protobuf";
-import { MatchKind, MetadataMatcher, RouteConfiguration } from "../../../assembly/xds/route-config";
+import { MatchKind, MetadataMatcher, RouteConfiguration } from "../../../assembly/routing/route-config";
 import { decodeRouteConfiguration } from "../../../assembly/xds/route-decoder";
 import * as fx from "./fixtures";
 import { bytesOf, Random, withFlippedBits } from "./xds-checks";

@@ -59,7 +59,7 @@ class ProbeConnection extends NetworkContext {
     return FilterStatus.Continue;
   }
   onGrpcReceive(token: u32, size: usize): void {
-    this.report("grpc " + token.toString() + " " + text(BufferType.GrpcCallMessage, size));
+    this.report("grpc " + token.toString() + " " + text(BufferType.GrpcReceiveBuffer, size));
   }
   onGrpcClose(token: u32, status: GrpcStatus): void {
     this.report("grpc-close " + token.toString() + " " + status.toString());
