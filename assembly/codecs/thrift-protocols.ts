@@ -285,6 +285,7 @@ export class CompactProtocol extends ThriftProtocol {
         if (n == 0) return true;
         if (n > <u64>c.limit) return c.fail();
         const kv = c.u8();
+        if (c.failed) return false; // cut between the size and the types: more bytes are needed
         for (let i: u64 = 0; i < n; i++) {
           if (!this.skip(c, kv >> 4, depth + 1) || !this.skip(c, kv & 0x0f, depth + 1)) return false;
         }

@@ -23,7 +23,7 @@ import { FilterConfig, FilterFactory, FilterServices, HeldRequest, MessageAction
 import { JsonKind, JsonValue } from "../meta/json";
 import { ErrorKind } from "../meta/message";
 import { Metadata } from "../meta/metadata";
-import { HeaderMatch } from "./header-match";
+import { MetadataMatch } from "../routing/metadata-match";
 import { decodeOverallCode, encodeRateLimitRequest, RateLimitCode, RLS_METHOD, RLS_SERVICE } from "./rls-messages";
 
 const DEFAULT_TIMEOUT_MS: i64 = 20;
@@ -53,7 +53,7 @@ export class GlobalRateLimitConfig extends FilterConfig {
   readonly counters: RateLimitCounters;
 
   constructor(
-    readonly match: HeaderMatch[],
+    readonly match: MetadataMatch,
     readonly domain: string,
     readonly timeoutMs: u32,
     readonly failureModeDeny: bool,
@@ -68,7 +68,7 @@ export class GlobalRateLimitConfig extends FilterConfig {
 
   /** The RateLimitRequest for a request, or null when it is not limited (no match, a property missing). */
   requestFor(metadata: Metadata): Uint8Array | null {
-    if (!HeaderMatch.all(this.match, metadata)) return null;
+    if (!this.match.matches(metadata)) return null;
     const values: string[] = [];
     for (let i = 0; i < this.properties.length; i++) {
       const v = metadata.get(this.properties[i]);
@@ -154,13 +154,9 @@ export class GlobalRateLimitFactory extends FilterFactory {
     if (!fields.valid) return null;
     const before = errors.messages.length;
 
-    let match: HeaderMatch[] | null = [];
+    let match: MetadataMatch | null = new MetadataMatch();
     const m = fields.field("match", JsonKind.Object);
-    if (m !== null) {
-      const mf = new ConfigFields(m, fields.path("match"), errors, ["metadata"]);
-      const list = mf.valid ? mf.field("metadata", JsonKind.Array) : null;
-      match = list !== null ? HeaderMatch.parseList(list, mf.path("metadata"), errors) : match;
-    }
+    if (m !== null) match = MetadataMatch.parse(m, fields.path("match"), errors);
     const domain = fields.string("domain", true);
     if (domain !== null && domain.length == 0) errors.add(fields.path("domain"), "must not be empty");
     let timeout = DEFAULT_TIMEOUT_MS;

@@ -37,7 +37,6 @@ export class ConnectionManager extends RequestOwner {
     private port: ConnectionPort,
     private codec: Codec,
     private chain: FilterChain,
-    private maxFrameSize: i32,
     private choice: ConnectionUpstreamChoice | null,
   ) {
     super();
@@ -109,13 +108,8 @@ export class ConnectionManager extends RequestOwner {
     }
     pos = this.decide(pos);
     if (this.closed) return false;
-    if (!this.upstreamStarted) {
-      // tcp_proxy starts now. It keeps these bytes while it connects (reads disabled), then Envoy
-      // hands the same buffer to the chain again from the start: decoding resumes after what was decided.
-      this.startUpstream();
-      s.hold(pos);
-      return true;
-    }
+    // The first Continue starts tcp_proxy, which takes the bytes as early data while it connects.
+    if (!this.upstreamStarted) this.startUpstream();
     s.passed(pos);
     return true;
   }
@@ -231,12 +225,8 @@ export class ConnectionManager extends RequestOwner {
     if (this.waitsForWholeFrame(false)) return; // the next downstream callback decides
     const pos = this.decide(s.resumeAt);
     if (this.closed) return;
-    if (!this.upstreamStarted) {
-      this.startUpstream();
-      s.hold(pos);
-    } else {
-      s.passedWhileAway(pos);
-    }
+    if (!this.upstreamStarted) this.startUpstream();
+    s.passedWhileAway(pos);
     this.port.continueDownstream();
   }
 

@@ -32,7 +32,7 @@ export class MetaProtocolConnection extends NetworkContext {
       filters.push(config.filters[i].config.createFilter(services));
     }
     this.chain = new FilterChain(filters);
-    this.manager = new ConnectionManager(this.port, config.codec!.create(config.maxFrameSize), this.chain, config.maxFrameSize, choice);
+    this.manager = new ConnectionManager(this.port, config.codec!.create(config.maxFrameSize), this.chain, choice);
   }
 
   onNewConnection(): FilterStatus {

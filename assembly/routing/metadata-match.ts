@@ -21,10 +21,13 @@ class CompiledMatcher {
     const spec = this.spec;
     let actual = metadata.get(spec.name);
     if (actual === null && spec.treatMissingAsEmpty) actual = "";
+    // Envoy's HeaderUtility::matchHeaders: a missing key matches only a presence test that wants
+    // it absent (present_match false, or present_match true inverted); every value test fails.
+    if (actual === null) return spec.kind == MatchKind.Present && spec.present == spec.invert;
     let hit = false;
     if (spec.kind == MatchKind.Present) {
-      hit = (actual !== null) == spec.present;
-    } else if (actual !== null) {
+      hit = spec.present;
+    } else {
       let value = actual;
       let expected = spec.value;
       if (spec.ignoreCase) {
@@ -90,19 +93,29 @@ export function parseMatchSpecs(value: JsonValue, at: string, errors: ConfigErro
   let valid = true;
   if (attributes !== null) {
     for (let i = 0; i < attributes.keys.length; i++) {
-      const spec = parseAttribute(attributes.keys[i], attributes.items[i], fields.path("attributes") + "." + attributes.keys[i], errors);
-      if (spec === null) valid = false;
+      const path = fields.path("attributes") + "." + attributes.keys[i];
+      const spec = parseAttribute(attributes.keys[i], attributes.items[i], path, errors);
+      if (spec === null || !regexCompiles(spec, path + ".regex", errors)) valid = false;
       else specs.push(spec);
     }
   }
   if (metadata !== null) {
     for (let i = 0; i < metadata.items.length; i++) {
-      const spec = parseHeaderMatcher(metadata.items[i], fields.path("metadata") + "[" + i.toString() + "]", errors);
-      if (spec === null) valid = false;
+      const path = fields.path("metadata") + "[" + i.toString() + "]";
+      const spec = parseHeaderMatcher(metadata.items[i], path, errors);
+      if (spec === null || !regexCompiles(spec, path + ".regex", errors)) valid = false;
       else specs.push(spec);
     }
   }
   return valid ? specs : null;
+}
+
+/** A regex is checked where it is written, so that the error names its field. */
+function regexCompiles(spec: MetadataMatcher, at: string, errors: ConfigErrors): bool {
+  if (spec.kind != MatchKind.Regex) return true;
+  const compiled = compileRegex(spec.value);
+  if (compiled.regex === null) errors.add(at, "'" + spec.value + "': " + compiled.error);
+  return compiled.regex !== null;
 }
 
 const STRING_KINDS = ["exact", "prefix", "suffix", "contains", "regex"];
@@ -148,9 +161,13 @@ const HEADER_KINDS = ["exactMatch", "prefixMatch", "suffixMatch", "containsMatch
 function parseHeaderMatcher(value: JsonValue, at: string, errors: ConfigErrors): MetadataMatcher | null {
   const fields = new ConfigFields(value, at, errors, [
     "name", "exactMatch", "prefixMatch", "suffixMatch", "containsMatch", "safeRegexMatch", "presentMatch", "stringMatch",
-    "invertMatch", "treatMissingHeaderAsEmpty",
+    "invertMatch", "treatMissingHeaderAsEmpty", "rangeMatch",
   ]);
   if (!fields.valid) return null;
+  if (fields.has("rangeMatch")) {
+    errors.add(fields.path("rangeMatch"), "not supported: metadata values are strings");
+    return null;
+  }
   const spec = new MetadataMatcher();
   const name = fields.string("name", true);
   if (name === null) return null;
@@ -185,8 +202,12 @@ function parseHeaderMatcher(value: JsonValue, at: string, errors: ConfigErrors):
     errors.add(at, "give only one match specifier");
     return null;
   }
-  // Envoy: a HeaderMatcher with no specifier matches when the header is present.
-  if (found == 0) spec.kind = MatchKind.Present;
+  // Envoy (HeaderUtility::HeaderData): no specifier, or an empty deprecated exact_match, matches
+  // when the key is present, whatever its value.
+  if (found == 0 || (spec.kind == MatchKind.Exact && spec.value.length == 0 && !fields.has("stringMatch"))) {
+    spec.kind = MatchKind.Present;
+    spec.present = true;
+  }
   if (fields.has("invertMatch")) {
     const invert = fields.field("invertMatch", JsonKind.Bool);
     if (invert === null) return null;

@@ -1,6 +1,7 @@
 // `generate --dir DIR --out OUT [--xds-address HOST:PORT] [--xds-service NAME.NAMESPACE:PORT]
 //  [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N]`:
-// writes OUT/envoy.yaml (plain Envoy), OUT/wasmplugins.yaml (Istio; needs --module-url) and
+// writes OUT/envoy.yaml (plain Envoy), OUT/wasmplugins.yaml (Istio: the WasmPlugins and the
+// EnvoyFilters that let tcp_proxy take early data; needs --module-url) and
 // OUT/routes/<host>_<port>.yaml (the route tables). Refuses to write when a resource has an error;
 // "unsupported" problems are printed and the rest is generated.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,6 +9,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import yaml from "js-yaml";
 import { WasmPlugin } from "@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin";
+import { EnvoyFilter } from "@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter";
+import { earlyDataFilters } from "../translate/early-data.ts";
 import { formatProblem, sortProblems } from "../resources/problem.ts";
 import { envoyBootstrap } from "../translate/bootstrap.ts";
 import { istioXdsCluster, wasmPlugins } from "../translate/wasmplugin.ts";
@@ -79,7 +82,9 @@ export const generateCommand: Command = {
       io.err("wasmplugins.yaml not written: give --module-url (where Istio fetches the module)");
     } else {
       for (const plugin of istio.plugins) new WasmPlugin(plugin as any).validate();
-      writeFileSync(join(values.out, "wasmplugins.yaml"), istio.plugins.map(dump).join("---\n"));
+      const envoyFilters = earlyDataFilters(translation.plans);
+      for (const filter of envoyFilters) new EnvoyFilter(filter as any).validate();
+      writeFileSync(join(values.out, "wasmplugins.yaml"), [...istio.plugins, ...envoyFilters].map(dump).join("---\n"));
     }
     io.out(`wrote ${values.out}: envoy.yaml, ${url === undefined ? "" : `wasmplugins.yaml (${istio.plugins.length}), `}routes/ (${translation.plans.reduce((n, p) => n + p.ports.length, 0)})`);
     return 0;

@@ -8,6 +8,7 @@
 // the same machine (the examples' upstreams listen on their service ports and on port + 10000).
 import { isIP } from "node:net";
 import { problemAt } from "../resources/read.ts";
+import { MAX_EARLY_DATA_BYTES } from "./early-data.ts";
 import type { Problem } from "../resources/problem.ts";
 import type { Mesh, MeshService } from "./mesh.ts";
 import type { PortPlan, RouterPlan } from "./routers.ts";
@@ -70,7 +71,11 @@ function listener(plan: RouterPlan, port: PortPlan, address: ReturnType<typeof s
       fail_open: false,
     },
   };
-  const tcpProxy = { "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", stat_prefix: port.port.protocol, cluster: fallback };
+  // max_early_data_bytes: the client's first request must reach the module before tcp_proxy connects (see early-data.ts).
+  const tcpProxy = {
+    "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", stat_prefix: port.port.protocol, cluster: fallback,
+    max_early_data_bytes: MAX_EARLY_DATA_BYTES,
+  };
   return {
     name: port.routeConfig.name,
     address,

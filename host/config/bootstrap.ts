@@ -21,7 +21,15 @@ export interface ListenerConfig {
   name: string;
   address: Address;
   wasm: WasmFilterConfig[];
-  tcpProxy: { statPrefix: string; cluster: string };
+  tcpProxy: TcpProxyFilterConfig;
+}
+
+/** TcpProxy as the host runs it: upstream_connect_mode IMMEDIATE, early data when max_early_data_bytes is set. */
+export interface TcpProxyFilterConfig {
+  statPrefix: string;
+  cluster: string;
+  /** max_early_data_bytes (UInt32Value, at most 1 MiB); undefined when unset. */
+  maxEarlyDataBytes?: number;
 }
 
 export interface ClusterConfig {
@@ -133,6 +141,27 @@ function wasmFilter(value: unknown, path: string, baseDir: string): WasmFilterCo
   };
 }
 
+const TCP_PROXY_FIELDS = ["stat_prefix", "cluster", "max_early_data_bytes", "upstream_connect_mode"];
+
+/**
+ * TcpProxy: upstream_connect_mode IMMEDIATE only (Envoy's default; the delayed modes are not
+ * implemented); max_early_data_bytes as Envoy's UInt32Value with `lte: 1048576`.
+ */
+function tcpProxyFilter(value: unknown, path: string): TcpProxyFilterConfig {
+  const t = object(value, path, ["@type", ...TCP_PROXY_FIELDS]);
+  const mode = t.upstream_connect_mode;
+  if (mode !== undefined && mode !== "IMMEDIATE" && mode !== 0) unsupported(`${path}.upstream_connect_mode (${String(mode)})`);
+  const config: TcpProxyFilterConfig = { statPrefix: string(t.stat_prefix, `${path}.stat_prefix`), cluster: string(t.cluster, `${path}.cluster`) };
+  if (t.max_early_data_bytes !== undefined) {
+    const max = t.max_early_data_bytes;
+    if (!Number.isInteger(max) || (max as number) < 0 || (max as number) > 1048576) {
+      throw new BootstrapError(`${path}.max_early_data_bytes: expected an integer from 0 to 1048576`);
+    }
+    config.maxEarlyDataBytes = max as number;
+  }
+  return config;
+}
+
 function listener(value: unknown, path: string, baseDir: string): ListenerConfig {
   const l = object(value, path, ["name", "address", "filter_chains"]);
   const chains = list(l.filter_chains, `${path}.filter_chains`);
@@ -144,13 +173,12 @@ function listener(value: unknown, path: string, baseDir: string): ListenerConfig
   filters.forEach((f, i) => {
     const fp = `${path}.filter_chains[0].filters[${i}]`;
     const filter = object(f, fp, ["name", "typed_config"]);
-    const typed = object(filter.typed_config, `${fp}.typed_config`, ["@type", "config", "stat_prefix", "cluster"]);
+    const typed = object(filter.typed_config, `${fp}.typed_config`, ["@type", "config", ...TCP_PROXY_FIELDS]);
     if (tcpProxy) throw new BootstrapError(`${fp}: tcp_proxy must be the last filter`);
     if (typed["@type"] === WASM_TYPE) {
       wasm.push(wasmFilter(typed, `${fp}.typed_config`, baseDir));
     } else if (typed["@type"] === TCP_PROXY_TYPE) {
-      object(typed, `${fp}.typed_config`, ["@type", "stat_prefix", "cluster"]);
-      tcpProxy = { statPrefix: string(typed.stat_prefix, `${fp}.typed_config.stat_prefix`), cluster: string(typed.cluster, `${fp}.typed_config.cluster`) };
+      tcpProxy = tcpProxyFilter(typed, `${fp}.typed_config`);
     } else {
       unsupported(`${fp}.typed_config.@type (${String(typed["@type"])})`);
     }

@@ -5,7 +5,7 @@ import { ConfigErrors } from "../../assembly/meta/config-errors";
 import { parseJson } from "../../assembly/meta/json";
 import { Metadata } from "../../assembly/meta/metadata";
 import { GlobalRateLimitConfig, GlobalRateLimitFactory } from "../../assembly/filters/global-ratelimit";
-import { HeaderMatch } from "../../assembly/filters/header-match";
+import { MetadataMatch } from "../../assembly/routing/metadata-match";
 import { decodeOverallCode, encodeRateLimitRequest, RateLimitCode } from "../../assembly/filters/rls-messages";
 
 function bytes(list: u8[]): Uint8Array {
@@ -38,15 +38,16 @@ function metadata(keys: string[], values: string[]): Metadata {
   return m;
 }
 
-function matcher(json: string): HeaderMatch | null {
+/** One HeaderMatcher, as a route's or a rate limit's `match.metadata` holds it (errors under "m.metadata[0]"). */
+function matcher(json: string): MetadataMatch | null {
   const errors = new ConfigErrors();
-  return HeaderMatch.parse(parseJson(json).value!, "m", errors);
+  return MetadataMatch.parse(parseJson('{"metadata": [' + json + "]}").value!, "m", errors);
 }
 
 function matcherErrors(json: string): string {
   const errors = new ConfigErrors();
-  expect(HeaderMatch.parse(parseJson(json).value!, "m", errors)).toBeNull();
-  return errors.toString();
+  expect(MetadataMatch.parse(parseJson('{"metadata": [' + json + "]}").value!, "m", errors)).toBeNull();
+  return errors.toString().replaceAll("m.metadata[0]", "m");
 }
 
 function configure(json: string, errors: ConfigErrors): GlobalRateLimitConfig | null {
@@ -91,7 +92,7 @@ function sample(): Metadata {
   return metadata(["method", "interface", "empty"], ["sayHello", "org.apache.Demo", ""]);
 }
 
-describe("HeaderMatch on metadata", () => {
+describe("MetadataMatch: Envoy HeaderMatchers on metadata", () => {
   it("exact, prefix, suffix, contains, their inverts, and the proto3 JSON names both ways", () => {
     const m = sample();
     expect(matcher('{"name": "method", "exact_match": "sayHello"}')!.matches(m)).toBe(true);
@@ -137,19 +138,19 @@ describe("HeaderMatch on metadata", () => {
   it("a list is ANDed, and empty matches everything", () => {
     const m = sample();
     const errors = new ConfigErrors();
-    const list = HeaderMatch.parseList(parseJson('[{"name": "method", "exact_match": "sayHello"}, {"name": "interface", "prefix_match": "org"}]').value!, "l", errors)!;
-    expect(HeaderMatch.all(list, m)).toBe(true);
-    expect(HeaderMatch.all(list, metadata(["method"], ["sayHello"]))).toBe(false);
-    expect(HeaderMatch.all([], m)).toBe(true);
+    const list = MetadataMatch.parse(parseJson('{"metadata": [{"name": "method", "exact_match": "sayHello"}, {"name": "interface", "prefix_match": "org"}]}').value!, "l", errors)!;
+    expect(list.matches(m)).toBe(true);
+    expect(list.matches(metadata(["method"], ["sayHello"]))).toBe(false);
+    expect(MetadataMatch.parse(parseJson("{}").value!, "l", errors)!.matches(m)).toBe(true);
   });
 
   it("refuses what it cannot do, naming the field", () => {
     expect(matcherErrors('{"exact_match": "x"}')).toBe("m.name: required");
-    expect(matcherErrors('{"name": "a", "exact_match": "x", "prefix_match": "y"}')).toBe("m: has both exact_match and prefix_match: give one");
+    expect(matcherErrors('{"name": "a", "exact_match": "x", "prefix_match": "y"}')).toBe("m: give only one match specifier");
     expect(matcherErrors('{"name": "a", "range_match": {"start": 1, "end": 2}}').startsWith("m.rangeMatch: not supported")).toBe(true);
     expect(matcherErrors('{"name": "a", "regex_match": "x"}')).toBe("m.regex_match: unknown field");
-    expect(matcherErrors('{"name": "a", "safe_regex_match": {"regex": "("}}').startsWith("m.safeRegexMatch.regex: ")).toBe(true);
-    expect(matcherErrors('{"name": "a", "string_match": {}}')).toBe("m.stringMatch: needs one of exact, prefix, suffix, contains, safe_regex");
+    expect(matcherErrors('{"name": "a", "safe_regex_match": {"regex": "("}}').startsWith("m.regex: '(': ")).toBe(true);
+    expect(matcherErrors('{"name": "a", "string_match": {}}')).toBe("m.stringMatch: needs exactly one of exact, prefix, suffix, contains, safe_regex");
     expect(matcherErrors('{"name": "a", "present_match": "yes"}')).toBe("m.presentMatch: must be a boolean, got string");
   });
 });

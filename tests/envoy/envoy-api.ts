@@ -31,6 +31,39 @@ function loadRoot(files: string[]): protobuf.Root {
   return root;
 }
 
+/**
+ * Fields of Envoy's current API that the bundled envoy-api (@grpc/grpc-js-xds 1.14.1) predates, added
+ * to their message with their real type so that a config using them validates and a wrong value
+ * is still refused. Only what this project writes is here. Source: Envoy's
+ * api/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto (Envoy 1.37+).
+ */
+export const NEWER_THAN_BUNDLED_API: ReadonlyArray<{ message: string; field: string; id: number; type: string }> = [
+  // `google.protobuf.UInt32Value max_early_data_bytes = 22 [(validate.rules).uint32 = {lte: 1048576}]`
+  { message: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", field: "max_early_data_bytes", id: 22, type: "google.protobuf.UInt32Value" },
+  // `UpstreamConnectMode upstream_connect_mode`; the number (21) is inferred from the field order, JSON names only matter here
+  { message: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", field: "upstream_connect_mode", id: 21, type: "envoy.extensions.filters.network.tcp_proxy.v3.UpstreamConnectMode" },
+];
+
+/** Enums those fields need, also newer than the bundled API: full name -> values. */
+const NEWER_ENUMS: Record<string, Record<string, number>> = {
+  "envoy.extensions.filters.network.tcp_proxy.v3.UpstreamConnectMode": { IMMEDIATE: 0, ON_DOWNSTREAM_DATA: 1, ON_DOWNSTREAM_TLS_HANDSHAKE: 2 },
+};
+
+function addNewerFields(root: protobuf.Root): void {
+  for (const [fullName, values] of Object.entries(NEWER_ENUMS)) {
+    const dot = fullName.lastIndexOf(".");
+    if (root.lookup(fullName)) throw new Error(`${fullName} is in the bundled API now: remove it from NEWER_ENUMS`);
+    (root.lookup(fullName.slice(0, dot), [protobuf.Namespace]) as protobuf.Namespace).add(new protobuf.Enum(fullName.slice(dot + 1), values));
+  }
+  for (const f of NEWER_THAN_BUNDLED_API) {
+    const type = root.lookupType(f.message);
+    if (type.fields[f.field]) throw new Error(`${f.message}.${f.field} is in the bundled API now: remove it from NEWER_THAN_BUNDLED_API`);
+    const field = new protobuf.Field(f.field, f.id, f.type);
+    type.add(field);
+    field.resolve();
+  }
+}
+
 /** Every typed_config this project writes, plus the bootstrap itself. */
 const root = loadRoot([
   "envoy/config/bootstrap/v3/bootstrap.proto",
@@ -39,6 +72,7 @@ const root = loadRoot([
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
   "google/protobuf/wrappers.proto",
 ]);
+addNewerFields(root);
 
 export class EnvoyConfigError extends Error {}
 

@@ -1,10 +1,12 @@
 // Responses that arrive in another order than their requests: each must be paired with the request
 // it answers by id (Dubbo request id, bRPC correlation_id), not with the oldest one in flight.
-// A client matches answers to calls by id itself, so pairing shows where the module acts on the
-// pair: a request a filter answered (its probe's answer becomes the error reply, which must land on
-// that request and no other), the success/error counters of a response against its request, and
-// `response_unpaired`. Real peers answer after the delay each call asks (dubbo-delay-server.ts,
-// brpc-delay-server.ts); a tiny raw server writes captured Dubbo frames back in reverse order.
+// Clients match answers to calls by id themselves and the success/error counters follow each
+// response's own status, so plain traffic shows delivery and exact counts but not the pairing. The
+// pairing shows where the module acts on the pair: a request a filter answered (its probe's answer
+// must become that request's error reply, and no other answer may), and `response_unpaired`
+// (checked with an error status on the unknown id, so pairing it with a request changes the
+// counts). Real peers answer after the delay each call asks (tests/peers/*-delay-server.ts); a tiny
+// raw server writes captured Dubbo frames back in reverse order.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -88,6 +88,8 @@ export async function startMetaProxy(o: ProxyOptions): Promise<MetaProxy> {
       defaultCluster: "upstream",
       pluginConfiguration: JSON.stringify(configuration),
       http2Clusters: o.http2Clusters,
+      // The module routes by the first request: it needs tcp_proxy's early data.
+      maxEarlyDataBytes: 65536,
     }),
     { logLevel: LogLevel.Warn, log: o.log },
   );

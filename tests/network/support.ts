@@ -10,6 +10,11 @@ export interface ChainOptions {
   failOpen?: boolean;
   /** Clusters that speak HTTP/2 (gRPC callouts need it, as in Envoy). */
   http2Clusters?: string[];
+  /**
+   * tcp_proxy's max_early_data_bytes: a module that pauses in on_new_connection to route by the
+   * first request needs it (without it tcp_proxy read-disables the client until it has connected).
+   */
+  maxEarlyDataBytes?: number;
 }
 
 const HTTP2_OPTIONS = {
@@ -49,6 +54,7 @@ export function bootstrapFor(o: ChainOptions): object {
                     "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
                     stat_prefix: "test",
                     cluster: o.defaultCluster,
+                    ...(o.maxEarlyDataBytes === undefined ? {} : { max_early_data_bytes: o.maxEarlyDataBytes }),
                   },
                 },
               ],

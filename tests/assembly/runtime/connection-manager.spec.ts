@@ -32,7 +32,7 @@ class Services extends FilterServices {
 function wire(filters: MetaFilter[], byOrder: bool = false, maxFrameSize: i32 = 1 << 20, choice: bool = false): Wire {
   const w = new Wire();
   const c = choice ? new ConnectionUpstreamChoice(w.port) : null;
-  w.attach(new ConnectionManager(w.port, new TlvCodec(byOrder), new FilterChain(filters), maxFrameSize, c));
+  w.attach(new ConnectionManager(w.port, new TlvCodec(byOrder, maxFrameSize), new FilterChain(filters), c));
   return w;
 }
 
@@ -40,7 +40,7 @@ function pickerWire(): Wire {
   const w = new Wire();
   const c = new ConnectionUpstreamChoice(w.port);
   const filters: MetaFilter[] = [new ClusterPicker(new Services(c))];
-  w.attach(new ConnectionManager(w.port, new TlvCodec(), new FilterChain(filters), 1 << 20, c));
+  w.attach(new ConnectionManager(w.port, new TlvCodec(), new FilterChain(filters), c));
   return w;
 }
 

@@ -1,8 +1,7 @@
 // The ConnectionPort over plain arrays, behaving as Envoy does for one connection with our filter
-// before tcp_proxy: the client's bytes wait in the read buffer while the filter pauses (and stay
-// reachable for later callbacks), pass to the server on Continue or continue_stream, and the first
-// Continue of a connection that paused in on_new_connection is followed by the same buffer again
-// (tcp_proxy connects, then Envoy re-dispatches the buffered bytes through the chain).
+// before tcp_proxy (configured with max_early_data_bytes): the client's bytes wait in the read buffer
+// while the filter pauses (and stay reachable for later callbacks), and pass to the server on
+// Continue or continue_stream (tcp_proxy takes them as early data while it connects).
 import { ConnectionManager } from "../../../assembly/meta/connection-manager";
 import { BufferPort, ConnectionPort } from "../../../assembly/meta/ports";
 import { STAT_NAMES, Stat } from "../../../assembly/meta/stat-names";
@@ -108,11 +107,9 @@ export class Wire {
   toServer: u8[] = [];
   toClient: u8[] = [];
   manager: ConnectionManager | null = null;
-  private upstreamStarted: bool = false;
 
   attach(manager: ConnectionManager): void {
     this.manager = manager;
-    this.upstreamStarted = !manager.waitsForFirstRequest;
   }
 
   /** The client writes `bytes`: Envoy appends them to the read buffer and calls on_downstream_data. */
@@ -127,17 +124,11 @@ export class Wire {
     const down = this.port.down;
     down.reachable = true;
     if (!this.manager!.onDownstreamData(down.data.length, endOfStream)) return; // paused: stays reachable
-    this.passDownstream(endOfStream);
+    this.passDownstream();
   }
 
-  private passDownstream(endOfStream: bool): void {
+  private passDownstream(): void {
     const down = this.port.down;
-    if (!this.upstreamStarted) {
-      // tcp_proxy connects, then the same bytes go through the chain again from the first filter.
-      this.upstreamStarted = true;
-      this.dispatch(endOfStream);
-      return;
-    }
     const bytes = down.drain();
     for (let i = 0; i < bytes.length; i++) this.toServer.push(bytes[i]);
     down.reachable = false;
@@ -147,7 +138,7 @@ export class Wire {
   afterCallback(): void {
     if (!this.port.continued) return;
     this.port.continued = false;
-    this.passDownstream(false);
+    this.passDownstream();
   }
 
   /** The server writes `bytes`: on_upstream_data, then they pass to the client. */
