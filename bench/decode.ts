@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ByteBuffer } from "../host/network/buffer.ts";
-import type { FilterCallbacks } from "../host/network/filter.ts";
+import { ConnectionEvent, type ReadFilterCallbacks } from "../host/network/filter.ts";
 import { StatsStore } from "../host/stats.ts";
 import { SharedData } from "../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../host/wasm/plugin.ts";
@@ -39,21 +39,29 @@ function load(file: string, codec: string): WasmPlugin {
   );
 }
 
-function callbacks(): FilterCallbacks & { closed: boolean } {
-  return {
-    connectionId: 1, remoteAddress: "127.0.0.1:1", localAddress: "127.0.0.1:2", upstreamAddress: () => "127.0.0.1:3",
-    filterState: new Map(), continueReading() {}, closed: false,
-    closeConnection() {
-      this.closed = true;
+/** The callbacks Envoy gives a read filter, over a connection that only records a close. */
+function callbacks(): ReadFilterCallbacks & { closed: boolean } {
+  const cb = {
+    closed: false,
+    connection: {
+      id: 1, remoteAddress: "127.0.0.1:1", localAddress: "127.0.0.1:2", filterState: new Map<string, string>(), open: true,
+      addConnectionCallbacks() {}, readDisable() {}, readEnabled: () => true, write() {},
+      close() {
+        cb.closed = true;
+      },
     },
+    continueReading() {},
+    upstreamHost: () => "127.0.0.1:3",
+    setUpstreamHost() {},
   };
+  return cb;
 }
 
 /** Nanoseconds per call for `batch` (requests) and `answers` (their responses), again and again on one connection. */
 function measure(plugin: WasmPlugin, batch: Buffer, answers: Buffer, framesPerBatch: number): number {
   const filter = plugin.createFilter()!;
   const cb = callbacks();
-  filter.initializeCallbacks(cb);
+  filter.initializeReadFilterCallbacks(cb);
   filter.onNewConnection();
   const data = new ByteBuffer();
   const written = new ByteBuffer();
@@ -75,7 +83,7 @@ function measure(plugin: WasmPlugin, batch: Buffer, answers: Buffer, framesPerBa
     run(batches);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (seconds >= MIN_SECONDS) {
-      filter.onDestroy();
+      filter.onEvent(ConnectionEvent.LocalClose);
       return (seconds * 1e9) / (batches * framesPerBatch);
     }
     batches *= 2;

@@ -3,10 +3,14 @@
 import { registerFilter } from "../meta/registry";
 import { GlobalRateLimitFactory } from "./global-ratelimit";
 import { LocalRateLimitFactory } from "./local-ratelimit";
+import { MetricsFactory } from "./metrics";
 import { RouterFactory } from "./router";
+import { TracingFactory } from "./tracing";
 
 export function registerBuiltinFilters(): void {
   registerFilter(new RouterFactory());
   registerFilter(new LocalRateLimitFactory());
   registerFilter(new GlobalRateLimitFactory());
+  registerFilter(new MetricsFactory());
+  registerFilter(new TracingFactory());
 }

@@ -47,10 +47,12 @@ export class ActiveRequest extends RequestView {
   offset: i32 = 0;
   /** The filter that paused it: the chain resumes after it. */
   filterIndex: i32 = 0;
-  replyKind: ErrorKind = ErrorKind.Unspecified;
-  replyDetail: string = "";
+  private kind: ErrorKind = ErrorKind.Unspecified;
+  private detail: string = "";
   /** The protocol's error reply that takes the place of the upstream's answer to the probe. */
   localReply: Uint8Array | null = null;
+  /** The next request in flight with the same id (they are answered in order). */
+  sameIdNext: ActiveRequest | null = null;
   private route: string = "";
   private clusterName: string = "";
   private started: u64 = 0;
@@ -102,9 +104,16 @@ export class ActiveRequest extends RequestView {
     this.clusterName = cluster;
   }
 
+  get replyKind(): ErrorKind {
+    return this.kind;
+  }
+  get replyDetail(): string {
+    return this.detail;
+  }
+
   reply(kind: ErrorKind, detail: string): MessageAction {
-    this.replyKind = kind;
-    this.replyDetail = detail;
+    this.kind = kind;
+    this.detail = detail;
     return MessageAction.Reply;
   }
 

@@ -277,12 +277,13 @@ export class ConnectionManager extends RequestOwner {
         this.fail("local reply lost: the probe's answer already passed");
         return s.length;
       }
+      this.chain.runResponse(message, request, true);
       return s.replaceFrame(pos, message.frameSize, reply);
     }
     this.port.count(Stat.Response, 1);
     this.port.count(message.status == ResponseStatus.Ok ? Stat.ResponseSuccess : Stat.ResponseError, 1);
     this.port.recordRequestTime((this.port.now() - request.startNanos) / 1_000_000);
-    this.chain.runResponse(message, request);
+    this.chain.runResponse(message, request, false);
     return s.advance(pos, message.frameSize);
   }
 

@@ -1,5 +1,5 @@
 // A downstream connection as Envoy's network filter context: forwards the data callbacks to its
-// ConnectionManager, gRPC answers and wake-ups to the filter that asked, and ends every callback
+// ConnectionManager, gRPC answers, stream events and wake-ups to the filter that asked, and ends every callback
 // by flushing the counters.
 import { NetworkContext } from "../abi/context";
 import { getBufferBytes } from "../abi/host";
@@ -54,11 +54,27 @@ export class MetaProtocolConnection extends NetworkContext {
   }
 
   onGrpcReceive(token: u32, size: usize): void {
-    this.grpcDone(token, GrpcStatus.Ok, getBufferBytes(BufferType.GrpcReceiveBuffer, 0, <u32>size));
+    const bytes = getBufferBytes(BufferType.GrpcReceiveBuffer, 0, <u32>size);
+    if (!this.streamEvent(token, false, GrpcStatus.Ok, bytes)) this.grpcDone(token, GrpcStatus.Ok, bytes);
   }
 
   onGrpcClose(token: u32, status: GrpcStatus): void {
-    this.grpcDone(token, status, null);
+    if (!this.streamEvent(token, true, status, null)) this.grpcDone(token, status, null);
+  }
+
+  /** A message on, or the end of, a stream one of the filters opened; false if no filter owns `token`. */
+  private streamEvent(token: u32, closing: bool, status: GrpcStatus, message: ArrayBuffer | null): bool {
+    for (let i = 0; i < this.services.length; i++) {
+      if (!this.services[i].ownsGrpcStream(token, closing)) continue;
+      if (!this.finished) {
+        const filter = this.chain.filters[i];
+        if (closing) filter.onGrpcStreamClose(token, status);
+        else filter.onGrpcStreamMessage(token, message);
+      }
+      this.port.endCallback();
+      return true;
+    }
+    return false;
   }
 
   private grpcDone(token: u32, status: GrpcStatus, response: ArrayBuffer | null): void {

@@ -4,16 +4,23 @@
 // nothing is left in shared state between requests.
 import { ActiveRequest, RequestState } from "./active-request";
 import { MessageAction, MetaFilter, RequestInfo, ResponseView } from "./filter";
-import { Message } from "./message";
+import { Message, ResponseStatus } from "./message";
 
 class Response extends ResponseView {
   decoded: Message = new Message();
   answers: RequestInfo | null = null;
+  local: bool = false;
   get message(): Message {
     return this.decoded;
   }
   get request(): RequestInfo {
     return this.answers!;
+  }
+  get isLocalReply(): bool {
+    return this.local;
+  }
+  get status(): ResponseStatus {
+    return this.local ? ResponseStatus.Error : this.decoded.status;
   }
 }
 
@@ -36,11 +43,12 @@ export class FilterChain {
     return (request.state = RequestState.Decided);
   }
 
-  /** Shows `message`, the answer to `request`, to the filters in reverse order. */
-  runResponse(message: Message, request: RequestInfo): void {
+  /** Shows `message`, the answer to `request` (or to its probe, for a local reply), to the filters in reverse order. */
+  runResponse(message: Message, request: RequestInfo, localReply: bool): void {
     const view = this.response;
     view.decoded = message;
     view.answers = request;
+    view.local = localReply;
     for (let i = this.filters.length - 1; i >= 0; i--) this.filters[i].onResponse(view);
     view.answers = null;
   }

@@ -1,5 +1,7 @@
 // What one filter on one connection may ask of it: wake-ups (through the root's tick: Envoy ticks
-// only root contexts), gRPC calls whose results come back to the same filter, and the upstream choice.
+// only root contexts), gRPC calls and streams whose replies come back to the same filter, and the
+// upstream choice.
+import { grpcSend } from "../abi/host";
 import { FilterServices, UpstreamChoice } from "./filter";
 import { MetaProtocolConnection } from "./connection";
 import { ConnectionPort } from "./ports";
@@ -7,6 +9,7 @@ import { MetaProtocolRoot } from "./root";
 
 export class ConnectionFilterServices extends FilterServices {
   private grpcTokens: u32[] = [];
+  private streamTokens: u32[] = [];
 
   constructor(
     private connection: MetaProtocolConnection,
@@ -34,6 +37,24 @@ export class ConnectionFilterServices extends FilterServices {
     const token = this.connection.grpcCall(upstream, service, method, null, message, timeoutMilliseconds);
     if (token != 0) this.grpcTokens.push(token);
     return token;
+  }
+
+  grpcStream(upstream: Uint8Array, service: string, method: string): u32 {
+    const token = this.connection.grpcStream(upstream, service, method, null);
+    if (token != 0) this.streamTokens.push(token);
+    return token;
+  }
+
+  grpcSend(token: u32, message: Uint8Array, endStream: bool): bool {
+    return grpcSend(token, message, endStream);
+  }
+
+  /** Whether `token` is one of this filter's open streams; `closing` forgets it. */
+  ownsGrpcStream(token: u32, closing: bool): bool {
+    const i = this.streamTokens.indexOf(token);
+    if (i < 0) return false;
+    if (closing) this.streamTokens.splice(i, 1);
+    return true;
   }
 
   /** Whether `token` is one of this filter's calls (forgotten once answered). */

@@ -11,7 +11,7 @@
 // passes server bytes on in the same call (see envoy-wasm.md), so a response cannot wait.
 import { JsonValue } from "./json";
 import { ConfigErrors } from "./config-errors";
-import { ErrorKind, Message } from "./message";
+import { ErrorKind, Message, ResponseStatus } from "./message";
 import { Mutation } from "./mutation";
 import { GrpcStatus } from "../abi/types";
 import { RouteSource } from "../routing/route-table";
@@ -32,6 +32,9 @@ export abstract class RequestInfo {
   abstract get cluster(): string;
   /** When the request was decoded (host clock, nanoseconds). */
   abstract get startNanos(): u64;
+  /** For a request a filter answered: why (its ErrorKind and detail). */
+  abstract get replyKind(): ErrorKind;
+  abstract get replyDetail(): string;
 }
 
 /** A request as its filters see it. */
@@ -55,10 +58,17 @@ export abstract class HeldRequest {
   abstract reply(kind: ErrorKind, detail: string): void;
 }
 
-/** A response on its way to the client, with the request it answers. */
+/**
+ * A response on its way to the client, with the request it answers. For a request a filter
+ * answered itself, `isLocalReply` is true: `message` is then the upstream's answer to the probe
+ * that took the request's place, and the client gets the codec's error reply instead.
+ */
 export abstract class ResponseView {
   abstract get message(): Message;
   abstract get request(): RequestInfo;
+  abstract get isLocalReply(): bool;
+  /** What the client gets: Error for a local reply, else the server's status. */
+  abstract get status(): ResponseStatus;
 }
 
 /** Only for filters whose config says needsUpstreamChoice(): picks tcp_proxy's cluster. */
@@ -86,6 +96,19 @@ export abstract class FilterServices {
    * the filter's onGrpcCallDone. Returns the token, 0 if the host refused.
    */
   abstract grpcCall(upstream: Uint8Array, service: string, method: string, message: Uint8Array, timeoutMilliseconds: u32): u32;
+  /**
+   * Opens a client (or bidirectional) gRPC stream. As in Envoy, the stream belongs to the plugin's
+   * root, not to this connection: any connection of the plugin may send on it and it outlives this
+   * one; what the server sends and the stream's end come to this filter's onGrpcStreamMessage /
+   * onGrpcStreamClose while this connection lives. Returns the token, 0 if the host refused.
+   */
+  grpcStream(upstream: Uint8Array, service: string, method: string): u32 {
+    return 0;
+  }
+  /** Sends `message` on a stream; false when the stream is closed or unknown (open a new one). */
+  grpcSend(token: u32, message: Uint8Array, endStream: bool): bool {
+    return false;
+  }
   /** Non-null only when the filter's config needsUpstreamChoice(). */
   abstract get upstream(): UpstreamChoice | null;
 }
@@ -99,6 +122,10 @@ export abstract class MetaFilter {
   onTimer(): void {}
   /** Result of a grpcCall: status Ok with the response message, or the failure status and null. */
   onGrpcCallDone(token: u32, status: GrpcStatus, response: ArrayBuffer | null): void {}
+  /** A message on a stream this filter opened (grpcStream). */
+  onGrpcStreamMessage(token: u32, message: ArrayBuffer | null): void {}
+  /** A stream this filter opened has ended (by the server, or failed), with its status. */
+  onGrpcStreamClose(token: u32, status: GrpcStatus): void {}
   /** The connection is closing: drop held handles and state. */
   onConnectionClose(): void {}
 }

@@ -1,5 +1,6 @@
 // Requests waiting for their responses on one connection: paired by request id, or by order for
-// protocols without ids (Redis).
+// protocols without ids (Redis). Several requests may carry the same id (Thrift clients that always
+// send seqid 0 and pipeline): those pair first in, first out.
 import { ActiveRequest } from "./active-request";
 
 export class InFlightRequests {
@@ -9,13 +10,26 @@ export class InFlightRequests {
 
   constructor(private pairsByOrder: bool) {}
 
+  private count: i32 = 0;
+
   get size(): i32 {
-    return this.pairsByOrder ? this.inOrder.length - this.head : this.byId.size;
+    return this.pairsByOrder ? this.inOrder.length - this.head : this.count;
   }
 
   add(request: ActiveRequest): void {
-    if (this.pairsByOrder) this.inOrder.push(request);
-    else this.byId.set(request.message.requestId, request);
+    if (this.pairsByOrder) {
+      this.inOrder.push(request);
+      return;
+    }
+    this.count++;
+    const id = request.message.requestId;
+    if (!this.byId.has(id)) {
+      this.byId.set(id, request);
+      return;
+    }
+    let last = this.byId.get(id);
+    while (last.sameIdNext !== null) last = last.sameIdNext!;
+    last.sameIdNext = request;
   }
 
   /** The request that `requestId` answers (the oldest one when pairing by order), without removing it; null if none. */
@@ -27,7 +41,10 @@ export class InFlightRequests {
   /** Removes what find() returned. */
   remove(request: ActiveRequest): void {
     if (!this.pairsByOrder) {
-      this.byId.delete(request.message.requestId);
+      this.count--;
+      const next = request.sameIdNext;
+      if (next === null) this.byId.delete(request.message.requestId);
+      else this.byId.set(request.message.requestId, next);
       return;
     }
     this.head++;

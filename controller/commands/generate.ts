@@ -26,6 +26,13 @@ function hostPort(text: string): { host: string; port: number } | null {
   return m && port > 0 && port < 65536 ? { host: m[1].replace(/^\[(.*)\]$/, "$1"), port } : null;
 }
 
+/** Says where the bootstrap comes from, so that nobody edits it by hand. */
+function bootstrapHeader(dir: string, args: string[]): string {
+  const options = args.filter((a, i) => a !== "--out" && args[i - 1] !== "--out").join(" ");
+  return `# Generated from ${dir} by \`npm run controller -- generate ${options} --out DIR\`: do not edit.\n` +
+    "# Run it from the repository root (the module's path is relative): `envoy -c envoy.yaml`.\n";
+}
+
 export const generateCommand: Command = {
   summary: "write the Envoy bootstrap, the Istio WasmPlugins and the route tables",
   usage: "generate --dir DIR --out OUT [--namespace NS] [--xds-address HOST:PORT] [--xds-service NAME.NAMESPACE:PORT] [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N]",
@@ -74,7 +81,7 @@ export const generateCommand: Command = {
     }
 
     mkdirSync(join(values.out, "routes"), { recursive: true });
-    writeFileSync(join(values.out, "envoy.yaml"), dump(envoy.bootstrap));
+    writeFileSync(join(values.out, "envoy.yaml"), bootstrapHeader(values.dir, args) + dump(envoy.bootstrap));
     for (const plan of translation.plans) {
       for (const port of plan.ports) writeFileSync(join(values.out, "routes", `${port.routeConfig.name}.yaml`), dump(port.routeConfig));
     }

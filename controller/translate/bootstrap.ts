@@ -14,6 +14,7 @@ import type { Mesh, MeshService } from "./mesh.ts";
 import type { PortPlan, RouterPlan } from "./routers.ts";
 import { outboundCluster, type RouteAction } from "./route-types.ts";
 import { pluginConfiguration } from "./plugin-config.ts";
+import { metaProtocolStatsConfig } from "./stats-tags.ts";
 
 export const XDS_CLUSTER = "meta_protocol_xds";
 export const DEFAULT_LISTENER_PORT_OFFSET = 20000;
@@ -125,6 +126,7 @@ export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: Bootstr
       }),
     );
   }
-  const bootstrap = { admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) }, static_resources: { listeners, clusters } };
+  // stats_config: the metrics filter's labels become Prometheus labels (stats-tags.ts).
+  const bootstrap = { admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) }, stats_config: metaProtocolStatsConfig(), static_resources: { listeners, clusters } };
   return { bootstrap, problems };
 }

@@ -12,20 +12,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { createRequire } from "node:module";
 import { startController, type RunningController } from "../../controller/commands/serve.ts";
 import { readYamlDirectory } from "../../controller/resources/read.ts";
 import { envoyBootstrap } from "../../controller/translate/bootstrap.ts";
 import { translate } from "../../controller/translate/translate.ts";
 import { startEnvoy, type EnvoyServer } from "../../host/main.ts";
 import { startPeer, type Peer } from "../integration/support.ts";
+import { callOnce } from "../peers/dubbo-raw-call.ts";
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const hessian = require("hessian.js");
 
 const HOST = "org.apache.dubbo.samples.basic.api.demoservice";
-const SERVICE = "org.apache.dubbo.samples.basic.api.DemoService";
 const V1 = `outbound|20880|v1|${HOST}`;
 const V2 = `outbound|20880|v2|${HOST}`;
 const quiet = { out: () => {}, err: () => {} };
@@ -61,40 +58,6 @@ ${routes}
 
 const toSubset = (subset: string, match = "") => `  - name: to-${subset}
 ${match}    route: [{destination: {host: ${HOST}, subset: ${subset}}}]`;
-
-/** A sayHello call as the Dubbo client writes it (hessian2 through hessian.js, as dubbo-remoting does). */
-function sayHello(id: number): Buffer {
-  const body = Buffer.concat([
-    hessian.encode("2.0.2", "2.0"), hessian.encode(SERVICE, "2.0"), hessian.encode("1.0", "2.0"), hessian.encode("sayHello", "2.0"),
-    hessian.encode("Ljava/lang/String;", "2.0"), hessian.encode("world", "2.0"),
-    hessian.encode({ path: SERVICE, interface: SERVICE, version: "1.0" }, "2.0"),
-  ]);
-  const header = Buffer.alloc(16);
-  header.writeUInt16BE(0xdabb, 0);
-  header[2] = 0xc2;
-  header.writeBigUInt64BE(BigInt(id), 4);
-  header.writeUInt32BE(body.length, 12);
-  return Buffer.concat([header, body]);
-}
-
-/** One call on a new connection; resolves to the response's status byte (20 = OK) or throws. */
-function callOnce(port: number, id: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let got = Buffer.alloc(0);
-    socket.setTimeout(3000, () => socket.destroy(new Error("timeout")));
-    socket.once("connect", () => socket.write(sayHello(id)));
-    socket.on("data", (chunk) => {
-      got = Buffer.concat([got, chunk]);
-      if (got.length >= 16 && got.length >= 16 + got.readUInt32BE(12)) {
-        socket.destroy();
-        resolve(got[3]);
-      }
-    });
-    socket.once("error", reject);
-    socket.once("close", () => reject(new Error("closed before a response")));
-  });
-}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();

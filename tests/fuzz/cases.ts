@@ -33,8 +33,8 @@ export interface FuzzCase {
 const PAYLOAD = fc.uint8Array({ maxLength: 300 });
 /** Read boundaries as raw numbers, mapped onto the stream once its length is known. */
 const CUTS = fc.array(fc.nat(), { maxLength: 12 });
-/** Golden frames all carry request id 1; generated ones count up from a base above it, claims use this one. */
-const CLAIM_ID = 2_000_000;
+/** Golden frames carry request id 1 (bRPC: 1000); generated ones count up from a base above 10000, claims use this one. */
+const CLAIM_ID = 5_000_000;
 
 /** A golden unit (by index) or a generated one around a payload. */
 type UnitChoice = { golden: number } | { payload: Uint8Array };
@@ -45,12 +45,12 @@ function unitChoice(flavor: Flavor): fc.Arbitrary<UnitChoice> {
 
 /**
  * Units with distinct request ids: generated ids count up from `base`, and where responses pair
- * by id only the first golden unit is kept (they all carry id 1). Two requests in flight with one
+ * by id only the first golden unit is kept (they share one id). Two requests in flight with one
  * id are a known fault of the module (see codec-fuzz.test.ts), kept out of the cases that check counts.
  */
 function units(flavor: Flavor, min: number, max: number): fc.Arbitrary<Unit[]> {
   const choices = fc.array(unitChoice(flavor), { minLength: min, maxLength: max });
-  return fc.tuple(choices, fc.integer({ min: 2, max: 1_000_000 })).map(([list, base]) => {
+  return fc.tuple(choices, fc.integer({ min: 10_001, max: 1_000_000 })).map(([list, base]) => {
     let goldenTaken = false;
     const out: Unit[] = [];
     list.forEach((choice, i) => {

@@ -1,11 +1,10 @@
 // One downstream connection without sockets: the host's own FilterManager (the chain runner the
 // TCP host uses) over this in-memory connection, with the wasm filter first and, as the terminal
-// filter, a tcp_proxy that records what it would send upstream instead of connecting. It keeps
-// tcp_proxy's order (host/network/tcp-proxy.ts): read-disable on onNewConnection, connect, then
-// re-enable reads, which hands bytes still in the read buffer to the whole chain again (Envoy's
-// fake read event). The connect and the fake read event complete right after the dispatch that
-// started them, where the TCP host completes them on later event-loop turns: reads being
-// disabled meanwhile, nothing else can happen in between.
+// filter, a tcp_proxy that records what it would send upstream instead of connecting. It is
+// configured as the module needs it (max_early_data_bytes, see host/network/tcp-proxy.ts): reads
+// stay on, onNewConnection starts the connect and lets iteration go on, and onData takes the bytes
+// as early data until connected, then forwards them. The connect completes right after the
+// dispatch that started it, where the TCP host completes it on a later event-loop turn.
 import { ByteBuffer } from "../../host/network/buffer.ts";
 import { FilterManager, type ManagedConnection } from "../../host/network/filter-manager.ts";
 import {
@@ -24,9 +23,8 @@ class RecordingProxy implements ReadFilter {
   }
 
   onNewConnection(): FilterStatus {
-    this.callbacks.connection.readDisable(true);
     this.connecting = true;
-    return FilterStatus.StopIteration;
+    return FilterStatus.Continue;
   }
 
   onData(data: ByteBuffer): FilterStatus {
@@ -35,12 +33,11 @@ class RecordingProxy implements ReadFilter {
     return FilterStatus.StopIteration;
   }
 
-  /** onUpstreamConnection: the chain learns the upstream host, reads resume. */
+  /** onUpstreamConnection: the chain learns the upstream host; early data goes upstream. */
   completeConnect(): void {
     this.connecting = false;
     this.connected = true;
     this.callbacks.setUpstreamHost("127.0.0.1:20000");
-    this.callbacks.connection.readDisable(false);
   }
 }
 

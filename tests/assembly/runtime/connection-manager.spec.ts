@@ -203,6 +203,16 @@ describe("pairing", () => {
     expect(w.port.stat(Stat.RequestActive)).toBe(0);
   });
 
+  it("by id: requests that share an id are answered first in, first out", () => {
+    const recorder = new ResponseRecorder();
+    const w = wire(filters1(recorder));
+    w.clientSends(concat([request(0, "method=a"), request(0, "method=b"), request(1, "method=c")]));
+    w.serverSends(concat([response(1), response(0), response(0)]));
+    expect(recorder.seen.join(",")).toBe("c/0,a/0,b/0");
+    expect(w.port.stat(Stat.RequestActive)).toBe(0);
+    expect(w.port.stat(Stat.ResponseUnpaired)).toBe(0);
+  });
+
   it("by id: a response with an unknown id is counted unpaired and passed", () => {
     const w = wire([]);
     w.clientSends(request(1, "method=a"));
