@@ -118,7 +118,10 @@ async function dubboTraffic(): Promise<void> {
   console.log(`the real Dubbo consumer (sofa-rpc-node + dubbo-remoting): ${result.ok}/20 calls answered, e.g. ${JSON.stringify(result.responses[0]?.value)}`);
   const [v1, v2] = [await connectionsTo("v1"), await connectionsTo("v2")];
   for (let i = 0; i < 10; i++) await callOnce(DUBBO, 100 + i);
-  console.log(`routing: 10 new connections calling sayHello, split 20/80 by the MetaRouter: v1 got ${(await connectionsTo("v1")) - v1}, v2 got ${(await connectionsTo("v2")) - v2} (smooth weighted round robin: exact over each cycle)`);
+  console.log(`routing: 10 new connections calling sayHello, split 20/80 by the MetaRouter: v1 got ${(await connectionsTo("v1")) - v1}, v2 got ${(await connectionsTo("v2")) - v2} (smooth weighted round robin per worker: exact over each cycle of 5)`);
+  const limited = await run(process.execPath, ["--import", "tsx", "tests/peers/dubbo-client.ts", "--address", `127.0.0.1:${DUBBO}`, "--calls", "8", "--concurrency", "1", "--method", "echoBytes"], { encoding: "utf8" });
+  const echo = JSON.parse(limited.stdout) as { ok: number; responses: Array<{ ok: boolean; error?: string }> };
+  console.log(`rate limit: 8 echoBytes calls on one connection (5 per 10 s per worker): ${echo.ok} answered by the provider, ${8 - echo.ok} by the module with Dubbo's error "${echo.responses.find((r) => !r.ok)?.error}"`);
 }
 
 async function editRoute(dir: string): Promise<void> {
@@ -171,8 +174,8 @@ async function redisTraffic(): Promise<void> {
 
 async function printMetrics(): Promise<void> {
   step(`metrics from the admin endpoint http://127.0.0.1:${ADMIN}/stats`);
-  const shown = [...(await stats())].filter(([name]) => /^wasmcustom\.|^cluster\.outbound.*upstream_cx_total$/.test(name));
-  console.log(shown.map(([n, v]) => `${n}: ${v}`).join("\n"));
+  const text = await (await fetch(`http://127.0.0.1:${ADMIN}/stats`)).text();
+  console.log(text.split("\n").filter((l) => /^wasmcustom\.|^cluster\.outbound.*upstream_cx_total:/.test(l)).join("\n"));
   step(`the controller's view of the proxies (npm run controller -- status --address 127.0.0.1:${CONTROLLER_HTTP})`);
   const body = (await (await fetch(`http://127.0.0.1:${CONTROLLER_HTTP}/status`)).json()) as { version: string; proxies: never[] };
   console.log(formatStatus(body.version, body.proxies).join("\n"));

@@ -59,8 +59,12 @@ export function parseConfig(text: string): ConfigResult {
     errors.add("(configuration)", "not valid JSON: " + parsed.error);
     return new ConfigResult(null, errors);
   }
+  if (root.kind != JsonKind.Object) {
+    errors.add("(configuration)", "must be a JSON object");
+    return new ConfigResult(null, errors);
+  }
+  // Unknown fields are reported; the known ones are still read, so that every problem is named at once.
   const fields = new ConfigFields(root, "", errors, KNOWN_FIELDS);
-  if (!fields.valid) return new ConfigResult(null, errors);
   const config = new MetaProtocolConfig();
   readCodec(fields, config, errors);
   const prefix = fields.string("statPrefix");
@@ -92,11 +96,13 @@ function readCodec(fields: ConfigFields, config: MetaProtocolConfig, errors: Con
 }
 
 function readMaxFrameSize(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
-  if (!fields.has("maxFrameSize")) return;
-  const n = fields.count("maxFrameSize");
-  if (n < 0) return;
-  if (n < 1 || n > MAX_MAX_FRAME_SIZE) errors.add("maxFrameSize", "must be an integer from 1 to " + MAX_MAX_FRAME_SIZE.toString());
-  else config.maxFrameSize = <i32>n;
+  const value = fields.field("maxFrameSize", JsonKind.Number);
+  if (value === null) return;
+  if (!value.isInteger || value.number < 1 || value.number > <f64>MAX_MAX_FRAME_SIZE) {
+    errors.add("maxFrameSize", "must be an integer from 1 to " + MAX_MAX_FRAME_SIZE.toString());
+  } else {
+    config.maxFrameSize = <i32>value.number;
+  }
 }
 
 function readFilters(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {

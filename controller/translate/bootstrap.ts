@@ -26,6 +26,8 @@ export interface BootstrapOptions {
   listenerAddress?: string;
   listenerPortOffset?: number;
   adminPort?: number;
+  /** The bootstrap's node.id (default meta-protocol-envoy). */
+  nodeId?: string;
 }
 
 const socket = (address: string, port: number) => ({ socket_address: { address, port_value: port } });
@@ -127,6 +129,10 @@ export function envoyBootstrap(plans: RouterPlan[], mesh: Mesh, options: Bootstr
     );
   }
   // stats_config: the metrics filter's labels become Prometheus labels (stats-tags.ts).
-  const bootstrap = { admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) }, stats_config: metaProtocolStatsConfig(), static_resources: { listeners, clusters } };
+  // The node names this Envoy to the controller (the module sends it in every DiscoveryRequest).
+  const node = { id: options.nodeId ?? "meta-protocol-envoy", cluster: "meta-protocol" };
+  const bootstrap = {
+    node, admin: { address: socket("127.0.0.1", options.adminPort ?? 9901) }, stats_config: metaProtocolStatsConfig(), static_resources: { listeners, clusters },
+  };
   return { bootstrap, problems };
 }

@@ -54,3 +54,30 @@ describe("parseConfig", () => {
     expect(parseConfig("{}").errors.toString().includes("codec: required")).toBe(true);
   });
 });
+
+describe("parseConfig: Aeraki's MetaProtocolProxy", () => {
+  const RDS = '"rds": {"route_config_name": "svc_20880", "config_source": {"resource_api_version": "V3", "api_config_source": {"api_type": "GRPC", "transport_api_version": "V3", "grpc_services": [{"envoy_grpc": {"cluster_name": "xds"}}]}}}';
+
+  it("takes proto field names: stat_prefix, application_protocol, route_config and rds", () => {
+    const r = parseConfig('{"stat_prefix": "d", "application_protocol": "dubbo", "codec": {"name": "aeraki.meta_protocol.codec.dubbo"}, ' +
+      '"route_config": {"name": "svc_20880", "routes": [{"name": "all", "route": {"cluster": "c1"}}]}, ' + RDS + "}");
+    expect(r.errors.toString()).toBe("");
+    const config = r.config!;
+    expect(config.statPrefix).toBe("d");
+    expect(config.routes.current!.routes.length).toBe(1);
+    expect(config.routes.current!.routes[0].name).toBe("all");
+    expect(config.discovery!.routeConfigName).toBe("svc_20880");
+    expect(config.discovery!.cluster).toBe("xds");
+  });
+
+  it("refuses an application_protocol that is not the codec's, Envoy's ADS, and a bad regex, naming each field", () => {
+    const r = parseConfig('{"application_protocol": "thrift", "codec": {"name": "dubbo"}, ' +
+      '"route_config": {"routes": [{"match": {"metadata": [{"name": "method", "safe_regex_match": {"regex": "(a"}}]}, "route": {"cluster": "c"}}]}, ' +
+      '"rds": {"route_config_name": "x", "config_source": {"ads": {}}}}');
+    expect(r.config).toBeNull();
+    const text = r.errors.toString();
+    expect(text.includes("application_protocol: 'thrift' is not the protocol of codec 'dubbo'")).toBe(true);
+    expect(text.includes("rds.config_source.ads: a Wasm module cannot use Envoy's ADS connection")).toBe(true);
+    expect(text.includes("route_config.routes[0].match.metadata[0].regex: '(a'")).toBe(true);
+  });
+});

@@ -105,6 +105,37 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
       server.forceShutdown();
     },
   };
+  /** Records the spans of one Export and answers it (or fails it, as told). */
+  const answer = (request: ExportRequest, done: grpc.sendUnaryData<unknown>) => {
+    if (state.failWith !== null) {
+      done({ code: state.failWith, details: "the test collector refuses" });
+      return;
+    }
+    for (const rs of request.resource_spans) {
+      const resource = attributes(rs.resource?.attributes);
+      for (const ss of rs.scope_spans) {
+        for (const s of ss.spans) {
+          state.spans.push({
+            traceId: s.trace_id.toString("hex"),
+            spanId: s.span_id.toString("hex"),
+            parentSpanId: s.parent_span_id.toString("hex"),
+            traceState: s.trace_state,
+            flags: s.flags,
+            name: s.name,
+            kind: s.kind,
+            startNanos: BigInt(s.start_time_unix_nano),
+            endNanos: BigInt(s.end_time_unix_nano),
+            attributes: attributes(s.attributes),
+            status: { code: s.status?.code ?? "STATUS_CODE_UNSET", message: s.status?.message ?? "" },
+            resource,
+            scope: ss.scope?.name ?? "",
+          });
+        }
+      }
+    }
+    done(null, {});
+    for (const check of waiters.splice(0)) if (!check()) waiters.push(check);
+  };
   server.addService(loadTraceService(), {
     Export: (call: grpc.ServerUnaryCall<ExportRequest, unknown>, done: grpc.sendUnaryData<unknown>) => {
       state.exports++;
@@ -116,36 +147,6 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
       }, state.delayMs);
     },
   });
-  const answer = (request: ExportRequest, done: grpc.sendUnaryData<unknown>) => {
-      if (state.failWith !== null) {
-        done({ code: state.failWith, details: "the test collector refuses" });
-        return;
-      }
-      for (const rs of request.resource_spans) {
-        const resource = attributes(rs.resource?.attributes);
-        for (const ss of rs.scope_spans) {
-          for (const s of ss.spans) {
-            state.spans.push({
-              traceId: s.trace_id.toString("hex"),
-              spanId: s.span_id.toString("hex"),
-              parentSpanId: s.parent_span_id.toString("hex"),
-              traceState: s.trace_state,
-              flags: s.flags,
-              name: s.name,
-              kind: s.kind,
-              startNanos: BigInt(s.start_time_unix_nano),
-              endNanos: BigInt(s.end_time_unix_nano),
-              attributes: attributes(s.attributes),
-              status: { code: s.status?.code ?? "STATUS_CODE_UNSET", message: s.status?.message ?? "" },
-              resource,
-              scope: ss.scope?.name ?? "",
-            });
-          }
-        }
-      }
-      done(null, {});
-      for (const check of waiters.splice(0)) if (!check()) waiters.push(check);
-  };
   state.port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
