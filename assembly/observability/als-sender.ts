@@ -3,8 +3,8 @@
 // in a buffer (bufferSizeBytes) until it is full or bufferFlushInterval has passed since the first
 // one; then they go as one StreamAccessLogsMessage. The first message on a stream carries the
 // identifier (node id, log name). A stream that ended (the server went away) is noticed by its
-// close or by a refused send; a new one is opened at a flush after a backoff (the flush interval,
-// doubled per failure in a row, up to 30 s). Traffic never waits: while there is no stream and the
+// close or by a refused send; a new one is opened at once, and after more failures in a row at a
+// flush after a backoff (the flush interval, doubled per failure, up to 30 s). Traffic never waits: while there is no stream and the
 // buffer is full, new entries are dropped and counted. Entries sent on a stream that then fails
 // are lost, as with Envoy's logger (client streaming has no acknowledgement).
 // Counters: meta_protocol.access_log.<logName>.{entries_sent, entries_dropped, streams_opened}.
@@ -84,34 +84,43 @@ export class AlsSender {
   flush(services: FilterServices): void {
     if (this.batch.length == 0) return;
     const now = services.now();
-    if (this.token == 0) {
-      if (now < this.retryAtNanos) return;
-      if (!this.open(services)) {
-        this.failed(now);
+    // A second attempt when the first finds the stream ended unseen (its close went to a connection now gone).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.token == 0) {
+        if (now < this.retryAtNanos) return;
+        if (!this.open(services)) {
+          this.failed(now);
+          return;
+        }
+      }
+      const wasIdentified = this.identified;
+      const message = encodeMessage(wasIdentified ? null : this.node(), this.logName, this.batch);
+      if (services.grpcSend(this.token, message, false)) {
+        this.identified = true;
+        // A stream that outlived a flush is a working service again.
+        if (wasIdentified) this.failures = 0;
+        this.count(Counter.EntriesSent, this.batch.length);
+        this.batch = [];
+        this.batchBytes = 0;
         return;
       }
-    }
-    const wasIdentified = this.identified;
-    const message = encodeMessage(wasIdentified ? null : this.node(), this.logName, this.batch);
-    if (!services.grpcSend(this.token, message, false)) {
-      // The stream ended unseen (its close went to a connection now gone).
       this.token = 0;
       this.identified = false;
       this.failed(now);
-      return;
     }
-    this.identified = true;
-    // A stream that outlived a flush is a working service again.
-    if (wasIdentified) this.failures = 0;
-    this.count(Counter.EntriesSent, this.batch.length);
-    this.batch = [];
-    this.batchBytes = 0;
   }
 
-  /** Backs off: the flush interval, doubled for each failure in a row, at most MAX_BACKOFF_MS. */
+  /**
+   * One more failed stream in a row: the first is replaced at once, later ones after the flush
+   * interval doubled per failure, at most MAX_BACKOFF_MS.
+   */
   private failed(now: u64): void {
     this.failures++;
-    let delay = <u64>this.flushIntervalMs << <u64>min(this.failures - 1, 16);
+    if (this.failures == 1) {
+      this.retryAtNanos = now;
+      return;
+    }
+    let delay = <u64>this.flushIntervalMs << <u64>min(this.failures - 2, 16);
     if (delay > MAX_BACKOFF_MS) delay = MAX_BACKOFF_MS;
     this.retryAtNanos = now + delay * 1_000_000;
   }

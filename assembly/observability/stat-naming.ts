@@ -1,8 +1,9 @@
 // How a labelled metric's labels travel to Prometheus through a stock Envoy: inside the stat name,
 // in Istio's layout `label=.=value;.;label=.=value;.;metric` (istio/proxy extensions/stats), so that
-// one bootstrap `stats_tags` regex per label, `(label=\.=(.*?);\.;)`, cuts each pair out of the name
-// and makes it a tag. Values may hold dots and `|` (Istio cluster names); the lazy `.*?` stops at
-// the first `;.;`, which is why values never hold `;` (label-values.ts). Two namings share it:
+// one bootstrap `stats_tags` regex per label, `(?:\.|;)(label=\.=(.+?);\.;)`, cuts each pair out of
+// the name and makes it a tag (the lead-in keeps `protocol` from matching inside `request_protocol`).
+// Values may hold dots and `|` (Istio cluster names); the lazy `.+?` stops at the first `;.;`,
+// which is why values never hold `;` (label-values.ts). Two namings share it:
 // ours (`meta_protocol_requests_total{protocol, method, route, cluster, response_code}`) and Istio's
 // (`istio_requests_total` with Istio's standard labels). The controller writes the matching
 // stats_tags (controller/translate/stats-tags.ts); the label names here and there must agree.

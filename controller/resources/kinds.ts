@@ -32,19 +32,16 @@ const localRateLimit = object({
   conditions: list(object({ match: metaRouteMatch, tokenBucket }, { required: ["match", "tokenBucket"] })),
 });
 
-const globalRateLimit = unsupported(
-  object(
-    {
-      match: metaRouteMatch,
-      domain: str,
-      requestTimeout: duration,
-      denyOnFail: bool,
-      rateLimitService: str,
-      descriptors: list(object({ property: str, descriptorKey: str }, { required: ["property", "descriptorKey"] })),
-    },
-    { required: ["match", "domain", "rateLimitService", "descriptors"] },
-  ),
-  "global rate limit is not yet supported by the Wasm module",
+const globalRateLimit = object(
+  {
+    match: metaRouteMatch,
+    domain: str,
+    requestTimeout: duration,
+    denyOnFail: bool,
+    rateLimitService: str,
+    descriptors: list(object({ property: str, descriptorKey: str }, { required: ["property", "descriptorKey"] })),
+  },
+  { required: ["domain", "rateLimitService", "descriptors"] },
 );
 
 export const metaRouterSpec = object(

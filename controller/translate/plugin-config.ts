@@ -4,10 +4,12 @@
 // through `rds` as well, so routes can change without reloading the plugin.
 import type { PortPlan, RouterPlan } from "./routers.ts";
 import type { LocalRateLimitConfig } from "./local-ratelimit.ts";
+import type { GlobalRateLimitConfig } from "./global-ratelimit.ts";
 import type { RouteConfiguration } from "./route-types.ts";
 
 export const LOCAL_RATELIMIT_FILTER = "aeraki.meta_protocol.filters.local_ratelimit";
 export const ROUTER_FILTER = "aeraki.meta_protocol.filters.router";
+export const GLOBAL_RATELIMIT_FILTER = "aeraki.meta_protocol.filters.ratelimit";
 
 export interface Rds {
   route_config_name: string;
@@ -23,13 +25,17 @@ export interface Rds {
 export interface MetaProtocolProxyConfig {
   stat_prefix: string;
   codec: { name: string };
-  meta_protocol_filters: ({ name: typeof LOCAL_RATELIMIT_FILTER; config: LocalRateLimitConfig } | { name: typeof ROUTER_FILTER })[];
+  meta_protocol_filters: (
+    | { name: typeof LOCAL_RATELIMIT_FILTER; config: LocalRateLimitConfig }
+    | { name: typeof GLOBAL_RATELIMIT_FILTER; config: GlobalRateLimitConfig }
+    | { name: typeof ROUTER_FILTER }
+  )[];
   route_config?: RouteConfiguration;
   rds?: Rds;
 }
 
 export interface PluginConfigOptions {
-  /** Put the local rate limit in (the server side in Istio, always in plain Envoy). */
+  /** Put the local and global rate limits in (the server side in Istio, always in plain Envoy). */
   localRateLimit: boolean;
   /** Put the router and its routes in (the client side in Istio, always in plain Envoy). */
   routing: boolean;
@@ -47,6 +53,7 @@ export function rdsFor(routeConfigName: string, xdsCluster: string): Rds {
 export function pluginConfiguration(plan: RouterPlan, port: PortPlan, options: PluginConfigOptions): MetaProtocolProxyConfig {
   const config: MetaProtocolProxyConfig = { stat_prefix: port.port.protocol, codec: { name: port.port.codec }, meta_protocol_filters: [] };
   if (options.localRateLimit && plan.localRateLimit) config.meta_protocol_filters.push({ name: LOCAL_RATELIMIT_FILTER, config: plan.localRateLimit });
+  if (options.localRateLimit && plan.globalRateLimit) config.meta_protocol_filters.push({ name: GLOBAL_RATELIMIT_FILTER, config: plan.globalRateLimit });
   if (options.routing) {
     config.meta_protocol_filters.push({ name: ROUTER_FILTER });
     config.route_config = port.routeConfig;

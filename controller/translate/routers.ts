@@ -7,6 +7,7 @@ import { qualifiedHost, type Mesh, type MeshService, type MetaPort } from "./mes
 import { outboundCluster, routeConfigName, type Route, type RouteAction, type RouteConfiguration } from "./route-types.ts";
 import { translateMatch } from "./match.ts";
 import { translateLocalRateLimit, type LocalRateLimitConfig } from "./local-ratelimit.ts";
+import { translateGlobalRateLimit, type GlobalRateLimitConfig } from "./global-ratelimit.ts";
 
 export interface PortPlan {
   port: MetaPort;
@@ -18,6 +19,7 @@ export interface RouterPlan {
   service: MeshService;
   ports: PortPlan[];
   localRateLimit?: LocalRateLimitConfig;
+  globalRateLimit?: GlobalRateLimitConfig;
 }
 
 function findService(mesh: Mesh, host: string, namespace: string): MeshService | undefined {
@@ -120,9 +122,10 @@ export function compileRouters(resources: Resource[], mesh: Mesh): { plans: Rout
     const ports = service.metaPorts.map((port) => ({ port, routeConfig: compiler.routeConfig(service, port) }));
     const localProblems: Problem[] = [];
     const localRateLimit = translateLocalRateLimit(router, service.metaPorts[0].protocol, localProblems);
+    const globalRateLimit = translateGlobalRateLimit(router, localProblems);
     localProblems.forEach((p) => compiler.add(p));
     problems.push(...compiler.problems);
-    plans.push({ router, service, ports, localRateLimit });
+    plans.push({ router, service, ports, localRateLimit, globalRateLimit });
   }
   return { plans, problems };
 }

@@ -58,7 +58,7 @@ export function wasmPlugins(plans: RouterPlan[], options: WasmPluginOptions): { 
           pluginConfig,
         }),
       );
-      if (!plan.localRateLimit) continue;
+      if (!plan.localRateLimit && !plan.globalRateLimit) continue;
       if (!service.selector || Object.keys(service.selector).length === 0) {
         const what = service.resource.kind === "Service" ? "selector" : "workloadSelector";
         problems.push(problemAt(router, ["spec", "localRateLimit"], `the local rate limit runs in the server's sidecars, but ${service.resource.kind} ${service.resource.name} has no ${what}`, "unsupported"));

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
+import { EnvoyFilter } from "@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter";
 import { WasmPlugin } from "@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin";
 import { runCli } from "../../controller/cli.ts";
 import { checkBootstrap } from "../envoy/envoy-api.ts";
@@ -92,8 +93,13 @@ test("generate writes envoy.yaml, wasmplugins.yaml and routes/ that their consum
   checkBootstrap(bootstrap);
   assert.equal(readBootstrap(bootstrap as object).listeners.length, 2);
   const plugins = yaml.loadAll(readFileSync(join(out, "wasmplugins.yaml"), "utf8")) as any[];
-  assert.deepEqual(plugins.map((p) => p.metadata.name), ["dubbo-demoservice-client", "redis-client"]);
-  for (const p of plugins) new WasmPlugin(p).validate();
+  // The WasmPlugins, then the EnvoyFilters that give their tcp_proxy early data.
+  assert.deepEqual(plugins.map((p) => `${p.kind}/${p.metadata.name}`), [
+    "WasmPlugin/dubbo-demoservice-client", "WasmPlugin/redis-client", "EnvoyFilter/dubbo-demoservice-early-data", "EnvoyFilter/redis-early-data",
+  ]);
+  for (const p of plugins.filter((p) => p.kind === "WasmPlugin")) new WasmPlugin(p).validate();
+  for (const p of plugins.filter((p) => p.kind === "EnvoyFilter")) new EnvoyFilter(p).validate();
+  assert.equal(plugins[2].spec.configPatches[0].patch.value.typed_config.max_early_data_bytes, 65536);
   assert.equal(plugins[0].spec.sha256, "b".repeat(64));
   assert.equal(plugins[0].spec.pluginConfig.rds.config_source.api_config_source.grpc_services[0].envoy_grpc.cluster_name, "outbound|18000||meta-protocol-controller.meta-system.svc.cluster.local");
   const routes = yaml.load(readFileSync(join(out, "routes", "redis.meta-redis.svc.cluster.local_6379.yaml"), "utf8")) as any;

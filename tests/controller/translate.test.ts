@@ -97,10 +97,17 @@ test("the plugin configuration asks for its routes over RDS when an xDS cluster 
   assert.deepEqual(config.route_config, t.plans[0].ports[0].routeConfig, "the inline table serves until RDS answers");
 });
 
-test("Aeraki global rate limit example: reported as not yet supported, at its line", () => {
-  const file = `${EXAMPLES}/dubbo-metarouters/metarouter-global-ratelimit.yaml`;
+test("Aeraki global rate limit example: the module's ratelimit filter, configured as Aeraki's RateLimit", () => {
   const t = translate(dubboWith("metarouter-global-ratelimit.yaml"));
-  assert.deepEqual(t.problems.map((p) => [p.file, p.line, p.field, p.severity]), [[file, lineOf(file, "globalRateLimit:"), "spec.globalRateLimit", "unsupported"]]);
+  assert.deepEqual(t.problems, []);
+  assert.deepEqual(t.plans[0].globalRateLimit, {
+    domain: "production",
+    failure_mode_deny: true,
+    rate_limit_service: { grpc_service: { envoy_grpc: { cluster_name: "outbound|8081||rate-limit-server.meta-dubbo.svc.cluster.local" } }, transport_api_version: "V3" },
+    descriptors: [{ property: "method", descriptor_key: "method" }],
+    match: { metadata: [{ name: "method", string_match: { exact: "sayHello" } }] },
+    timeout: "0.1s",
+  });
 });
 
 test("Aeraki traffic mirroring example: reported as not possible in stock Envoy, at its line", () => {

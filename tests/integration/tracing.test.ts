@@ -100,6 +100,7 @@ describe("tracing with real Dubbo peers and a real OTLP collector", () => {
     assert.equal(span.parentSpanId, "00f067aa0ba902b7");
     assert.equal(span.spanId, sent[2], "the provider's parent is this span");
     assert.equal(span.traceState, "congo=t61rcWkgMzE");
+    assert.equal(span.flags, 1, "W3C trace flags: sampled");
     assert.equal(span.name, `${DEMO_SERVICE}/echoAttachments`);
     assert.equal(span.kind, "SPAN_KIND_SERVER");
     assert.equal(span.status.code, "STATUS_CODE_UNSET");

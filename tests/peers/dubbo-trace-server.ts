@@ -19,6 +19,9 @@ interface Invocation {
 
 /** sofa-rpc-node calls a service method with the context this returns as `this`. */
 class AttachmentServer extends RpcServer {
+  constructor(options: Record<string, unknown>) {
+    super(options);
+  }
   createContext(req: unknown): Invocation {
     return { req } as Invocation;
   }

@@ -23,6 +23,7 @@ export class IdSource {
 
   /** A non-zero 64-bit id. */
   next(clockNanos: u64): u64 {
+    if (this.state == 0) this.seed(clockNanos, 0);
     // xorshift64* (Vigna): never reaches 0 from a non-zero state.
     let x = this.state;
     x ^= x >> 12;

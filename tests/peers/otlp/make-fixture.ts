@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Long from "long";
 import protobuf from "protobufjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,8 +36,8 @@ const message = {
               parent_span_id: hex("00f067aa0ba902b7"),
               name: "org.apache.dubbo.samples.basic.api.DemoService/sayHello",
               kind: 2,
-              start_time_unix_nano: protobuf.util.Long.fromString("1764480000123456789", true),
-              end_time_unix_nano: protobuf.util.Long.fromString("1764480000987654321", true),
+              start_time_unix_nano: Long.fromString("1764480000123456789", true),
+              end_time_unix_nano: Long.fromString("1764480000987654321", true),
               attributes: [kv("rpc.system", "dubbo"), kv("rpc.method", "sayHello"), kv("upstream_cluster", "outbound|20880||demo")],
               status: { message: "local reply OverLimit: rate limited", code: 2 },
               flags: 1,
@@ -46,8 +47,8 @@ const message = {
               span_id: hex("8000000000000001"),
               name: "GET",
               kind: 3,
-              start_time_unix_nano: protobuf.util.Long.fromString("1", true),
-              end_time_unix_nano: protobuf.util.Long.fromString("18446744073709551615", true),
+              start_time_unix_nano: Long.fromString("1", true),
+              end_time_unix_nano: Long.fromString("18446744073709551615", true),
               flags: 1,
             },
           ],
