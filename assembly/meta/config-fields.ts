@@ -30,6 +30,12 @@ export class ConfigFields {
     return this.get(name) !== null;
   }
 
+  /** Whether the member is present with `kind` (for fields that take one of two shapes). */
+  isKind(name: string, kind: JsonKind): bool {
+    const v = this.get(name);
+    return v !== null && v.kind == kind;
+  }
+
   /** The member by its lowerCamelCase name or its proto (snake_case) name. */
   private get(name: string): JsonValue | null {
     const v = this.value.get(name);

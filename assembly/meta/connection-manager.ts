@@ -32,6 +32,8 @@ export class ConnectionManager extends RequestOwner {
   private response: Message = new Message();
   private closed: bool = false;
   private finished: bool = false;
+  /** The client ended its stream (half-close): no more downstream callbacks will come. */
+  private clientEnded: bool = false;
 
   constructor(
     private port: ConnectionPort,
@@ -59,6 +61,7 @@ export class ConnectionManager extends RequestOwner {
   /** on_downstream_data: true to continue (the buffer passes), false to keep it paused. */
   onDownstreamData(size: i32, endOfStream: bool): bool {
     if (this.closed) return false;
+    if (endOfStream) this.clientEnded = true;
     const s = this.requests;
     s.begin(size);
     this.inDownstreamCallback = true;
@@ -226,7 +229,7 @@ export class ConnectionManager extends RequestOwner {
     const pos = this.decide(s.resumeAt);
     if (this.closed) return;
     if (!this.upstreamStarted) this.startUpstream();
-    s.passedWhileAway(pos);
+    s.passedWhileAway(pos, this.clientEnded);
     this.port.continueDownstream();
   }
 

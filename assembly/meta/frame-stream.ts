@@ -16,7 +16,17 @@ export class FrameStream {
     this.input = new PortInput(port);
   }
 
+  /** Undecided bytes taken out of Envoy's buffer before it went on from outside a data callback. */
+  private withheld: Uint8Array | null = null;
+
+  /** A data callback starts with `bufferSize` bytes in Envoy's buffer; withheld bytes go back in front of them. */
   begin(bufferSize: i32): void {
+    const withheld = this.withheld;
+    if (withheld !== null) {
+      this.withheld = null;
+      this.port.write(0, 0, withheld);
+      bufferSize += withheld.length;
+    }
     this.input.begin(bufferSize);
   }
 
@@ -65,10 +75,25 @@ export class FrameStream {
 
   /**
    * A held buffer passes from outside a data callback (continue_stream). Envoy keeps a paused
-   * buffer reachable, so the undecided bytes from `pos` are copied now, to be decoded first next time.
+   * buffer reachable, so the undecided bytes from `pos` are taken out now and put back in front of
+   * the next callback's bytes; once the client has ended its stream no such callback comes, and
+   * they pass (kept as the carry).
    */
-  passedWhileAway(pos: i32): void {
-    this.input.begin(this.port.size);
+  passedWhileAway(pos: i32, clientEnded: bool): void {
+    const size = this.port.size;
+    this.input.begin(size);
+    const start = pos - this.input.carried;
+    if (!clientEnded && start >= 0 && start < size) {
+      // Continue passes the whole buffer: the undecided bytes are taken out first (the buffer is
+      // rewritten, Envoy edits only at its ends), so that no frame starts in bytes already gone.
+      const all = new Uint8Array(size);
+      this.port.fetch(0, size, all);
+      this.port.write(0, size, all.subarray(0, start));
+      this.withheld = all.slice(start);
+      this.input.dropCarry();
+      this.resumeAt = 0;
+      return;
+    }
     this.passed(pos);
   }
 

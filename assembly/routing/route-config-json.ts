@@ -42,19 +42,21 @@ function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): MetaRou
   const route = new MetaRoute();
   const name = fields.string("name");
   if (name !== null) route.name = name;
+  // Every part is read even after a problem, so that all of them are named at once.
+  let valid = true;
   const match = fields.field("match", JsonKind.Object);
   if (match !== null) {
     const specs = parseMatchSpecs(match, fields.path("match"), errors);
-    if (specs === null) return null;
-    route.match = specs;
+    if (specs === null) valid = false;
+    else route.match = specs;
   } else if (fields.has("match")) {
-    return null;
+    valid = false;
   }
   const target = fields.field("route", JsonKind.Object, true);
-  if (target === null || !parseAction(target, fields.path("route"), errors, route)) return null;
+  if (target === null || !parseAction(target, fields.path("route"), errors, route)) valid = false;
   const request = parseMutation(fields, "requestMutation", errors);
   const response = parseMutation(fields, "responseMutation", errors);
-  if (request === null || response === null) return null;
+  if (!valid || request === null || response === null) return null;
   route.requestMutation = request;
   route.responseMutation = response;
   return route;
@@ -78,10 +80,11 @@ function parseAction(value: JsonValue, at: string, errors: ConfigErrors, route: 
     return true;
   }
   // Envoy's WeightedCluster {clusters: [...]}, or the router's plain list.
-  const weighted = t.field("weightedClusters", JsonKind.Object);
   let list: JsonValue | null = null;
   let listAt = t.path("weightedClusters");
-  if (weighted !== null) {
+  if (!t.isKind("weightedClusters", JsonKind.Array)) {
+    const weighted = t.field("weightedClusters", JsonKind.Object);
+    if (weighted === null) return false;
     const w = new ConfigFields(weighted, listAt, errors, ["clusters"]);
     if (!w.valid) return false;
     list = w.field("clusters", JsonKind.Array, true);

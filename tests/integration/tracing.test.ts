@@ -175,10 +175,10 @@ describe("tracing with real Dubbo peers and a real OTLP collector", () => {
   });
 
   test("batches: full batches go at once, the rest after the flush interval", async () => {
-    const proxy = await proxyWith([tracing({ generate: true, batchSize: 4, flushInterval: "0.4s" }), router]);
+    const proxy = await proxyWith([tracing({ generate: true, batchSize: 4, flushInterval: "1s" }), router]);
     const exports = collector.exports;
     const from = collector.spans.length;
-    await dubboCalls(proxy.port, { calls: 6, lingerMs: 800 });
+    await dubboCalls(proxy.port, { calls: 6, lingerMs: 1600 });
     const spans = await newSpans(from, 6);
     assert.equal(collector.exports - exports, 2, "one batch of 4, one flush of 2");
     assert.equal(new Set(spans.map((s) => s.traceId)).size, 6);
@@ -218,7 +218,8 @@ describe("tracing when the collector cannot keep up", () => {
     const collector = await startOtlpCollector();
     collectors.push(collector);
     collector.failWith = 14; // UNAVAILABLE
-    const proxy = await proxyTo(collector.port, { batchSize: 2 });
+    // Only full batches go (the flush interval is far off): two exports of two.
+    const proxy = await proxyTo(collector.port, { batchSize: 2, flushInterval: "60s" });
     await dubboCalls(proxy.port, { calls: 4, lingerMs: 800 });
     assert.equal(collector.exports, 2);
     assert.equal(tracingCounter(proxy, "spans_dropped"), 4);

@@ -141,17 +141,29 @@ describe("holds", () => {
     expect(frames(w.toServer)).toBe("0:1:hold=yes|0:2:method=b|0:3:hold=yes");
   });
 
-  it("decodes bytes that arrive while a request is held, and carries an incomplete tail across the release", () => {
+  it("decodes bytes that arrive while a request is held; an incomplete frame behind it waits in the module across the release, then gets its mutation", () => {
+    const holder = new Holder();
+    const w = wire([holder as MetaFilter, new Mutator("t", "1")]);
+    const next = request(2, "method=b", 50);
+    w.clientSends(request(1, "hold=yes"));
+    w.clientSends(next.subarray(0, 8)); // not even its header
+    holder.held[0].resume();
+    w.afterCallback();
+    expect(frames(w.toServer)).toBe("0:1:hold=yes;t=1");
+    w.clientSends(next.subarray(8));
+    expect(frames(w.toServer)).toBe("0:1:hold=yes;t=1|0:2:method=b;t=1");
+    expect(w.port.stat(Stat.Request)).toBe(2);
+  });
+
+  it("once the client has ended its stream, the incomplete tail passes with the release", () => {
     const holder = new Holder();
     const w = wire(filters1(holder));
     const next = request(2, "method=b", 50);
     w.clientSends(request(1, "hold=yes"));
-    w.clientSends(next.subarray(0, 20));
+    w.clientSends(next.subarray(0, 20), true);
     holder.held[0].resume();
     w.afterCallback();
-    w.clientSends(next.subarray(20));
-    expect(frames(w.toServer)).toBe("0:1:hold=yes|0:2:method=b");
-    expect(w.port.stat(Stat.Request)).toBe(2);
+    expect(w.toServer.length).toBe(request(1, "hold=yes").length + 20);
   });
 
   it("answers a held request on the open connection: probe upstream, error reply back", () => {
