@@ -30,6 +30,8 @@ const REDIS = { server: 16379, cache: 16380 };
 const HOST = "org.apache.dubbo.samples.basic.api.demoservice";
 const cluster = (subset: string) => `outbound|20880|${subset}|${HOST}`;
 const children: ChildProcess[] = [];
+/** The first access log line of each protocol, from the local host's log. */
+const accessLogLines = new Map<string, string>();
 const cleanups: Array<() => Promise<void> | void> = [];
 
 function step(title: string): void {
@@ -96,7 +98,16 @@ async function startProxy(): Promise<void> {
     child("envoy", ["-c", "envoy/demo.yaml", "--concurrency", "2", "-l", "warning"]);
   } else {
     step("run envoy/demo.yaml in the local host (no `envoy` on PATH)");
-    const server = await startEnvoy("envoy/demo.yaml", { concurrency: 2, logLevel: LogLevel.Warn });
+    // Info level for the module's access log lines; one per protocol is kept to show at the end.
+    const server = await startEnvoy("envoy/demo.yaml", {
+      concurrency: 2,
+      logLevel: LogLevel.Info,
+      log: (line) => {
+        const protocol = / (dubbo|redis) /.exec(line)?.[1];
+        if (line.includes("wasm log") && protocol && /\b(ok|error|over_limit)\b/.test(line) && !accessLogLines.has(protocol)) accessLogLines.set(protocol, line);
+        else if (/\[(warn|error|critical)\]/.test(line)) console.log(line);
+      },
+    });
     cleanups.push(() => server.close());
   }
   await waitForPort(DUBBO, "the proxy");
@@ -176,6 +187,13 @@ async function printMetrics(): Promise<void> {
   step(`metrics from the admin endpoint http://127.0.0.1:${ADMIN}/stats`);
   const text = await (await fetch(`http://127.0.0.1:${ADMIN}/stats`)).text();
   console.log(text.split("\n").filter((l) => /^wasmcustom\.|^cluster\.outbound.*upstream_cx_total:/.test(l)).join("\n"));
+  step(`labelled metrics, as Prometheus scrapes them: http://127.0.0.1:${ADMIN}/stats/prometheus`);
+  const prometheus = await (await fetch(`http://127.0.0.1:${ADMIN}/stats/prometheus`)).text();
+  console.log(prometheus.split("\n").filter((l) => l.startsWith("meta_protocol_requests_total")).join("\n"));
+  if (accessLogLines.size > 0) {
+    step("one access log line per protocol (the module's access_log filter, in Envoy's log)");
+    for (const line of accessLogLines.values()) console.log(line);
+  }
   step(`the controller's view of the proxies (npm run controller -- status --address 127.0.0.1:${CONTROLLER_HTTP})`);
   const body = (await (await fetch(`http://127.0.0.1:${CONTROLLER_HTTP}/status`)).json()) as { version: string; proxies: never[] };
   console.log(formatStatus(body.version, body.proxies).join("\n"));

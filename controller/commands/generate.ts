@@ -1,5 +1,5 @@
 // `generate --dir DIR --out OUT [--xds-address HOST:PORT] [--xds-service NAME.NAMESPACE:PORT]
-//  [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N]`:
+//  [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N] [--access-log]`:
 // writes OUT/envoy.yaml (plain Envoy), OUT/wasmplugins.yaml (Istio: the WasmPlugins and the
 // EnvoyFilters that let tcp_proxy take early data; needs --module-url) and
 // OUT/routes/<host>_<port>.yaml (the route tables). Refuses to write when a resource has an error;
@@ -35,7 +35,7 @@ function bootstrapHeader(dir: string, args: string[]): string {
 
 export const generateCommand: Command = {
   summary: "write the Envoy bootstrap, the Istio WasmPlugins and the route tables",
-  usage: "generate --dir DIR --out OUT [--namespace NS] [--xds-address HOST:PORT] [--xds-service NAME.NAMESPACE:PORT] [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N]",
+  usage: "generate --dir DIR --out OUT [--namespace NS] [--xds-address HOST:PORT] [--xds-service NAME.NAMESPACE:PORT] [--module-url URL] [--module-sha256 HEX] [--module-file PATH] [--listener-port-offset N] [--access-log]",
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -50,6 +50,7 @@ export const generateCommand: Command = {
         "module-sha256": { type: "string" },
         "module-file": { type: "string", default: "build/meta_protocol.wasm" },
         "listener-port-offset": { type: "string" },
+        "access-log": { type: "boolean" },
       },
     });
     const usage = (why: string) => (io.err(`${why}\nusage: ${generateCommand.usage}`), 2);
@@ -71,7 +72,7 @@ export const generateCommand: Command = {
       sha256,
       xdsCluster: xdsService ? istioXdsCluster(xdsService[1], xdsService[2], Number(xdsService[3])) : undefined,
     });
-    const envoy = envoyBootstrap(translation.plans, translation.mesh, { moduleFile: values["module-file"]!, xdsAddress, listenerPortOffset: offset });
+    const envoy = envoyBootstrap(translation.plans, translation.mesh, { moduleFile: values["module-file"]!, xdsAddress, listenerPortOffset: offset, accessLog: values["access-log"] });
     // The Istio side's problems only matter when its WasmPlugins are written.
     const problems = sortProblems([...translation.problems, ...envoy.problems, ...(url === undefined ? [] : istio.problems)]);
     for (const p of problems) io.err(formatProblem(p));

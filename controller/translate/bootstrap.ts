@@ -28,6 +28,8 @@ export interface BootstrapOptions {
   adminPort?: number;
   /** The bootstrap's node.id (default meta-protocol-envoy). */
   nodeId?: string;
+  /** An access log line per request (the module's access_log filter, at info level). */
+  accessLog?: boolean;
 }
 
 const socket = (address: string, port: number) => ({ socket_address: { address, port_value: port } });
@@ -63,7 +65,9 @@ function clustersOf(action: RouteAction): string[] {
 
 /** A listener whose chain is the module, configured for `port`, then tcp_proxy. */
 function listener(plan: RouterPlan, port: PortPlan, address: ReturnType<typeof socket>, options: BootstrapOptions, fallback: string) {
-  const configuration = pluginConfiguration(plan, port, { localRateLimit: true, routing: true, xdsCluster: options.xdsAddress ? XDS_CLUSTER : undefined });
+  const configuration = pluginConfiguration(plan, port, {
+    localRateLimit: true, routing: true, xdsCluster: options.xdsAddress ? XDS_CLUSTER : undefined, accessLog: options.accessLog,
+  });
   const wasm = {
     "@type": "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
     config: {

@@ -10,6 +10,8 @@ import type { RouteConfiguration } from "./route-types.ts";
 export const LOCAL_RATELIMIT_FILTER = "aeraki.meta_protocol.filters.local_ratelimit";
 export const ROUTER_FILTER = "aeraki.meta_protocol.filters.router";
 export const GLOBAL_RATELIMIT_FILTER = "aeraki.meta_protocol.filters.ratelimit";
+export const METRICS_FILTER = "meta_protocol.filters.metrics";
+export const ACCESS_LOG_FILTER = "meta_protocol.filters.access_log";
 
 export interface Rds {
   route_config_name: string;
@@ -29,6 +31,8 @@ export interface MetaProtocolProxyConfig {
     | { name: typeof LOCAL_RATELIMIT_FILTER; config: LocalRateLimitConfig }
     | { name: typeof GLOBAL_RATELIMIT_FILTER; config: GlobalRateLimitConfig }
     | { name: typeof ROUTER_FILTER }
+    | { name: typeof METRICS_FILTER }
+    | { name: typeof ACCESS_LOG_FILTER; config: { level: string } }
   )[];
   route_config?: RouteConfiguration;
   rds?: Rds;
@@ -41,6 +45,8 @@ export interface PluginConfigOptions {
   routing: boolean;
   /** The Envoy cluster of the controller's xDS server; no `rds` without it. */
   xdsCluster?: string;
+  /** An access log line per request, at info level. */
+  accessLog?: boolean;
 }
 
 export function rdsFor(routeConfigName: string, xdsCluster: string): Rds {
@@ -52,6 +58,9 @@ export function rdsFor(routeConfigName: string, xdsCluster: string): Rds {
 
 export function pluginConfiguration(plan: RouterPlan, port: PortPlan, options: PluginConfigOptions): MetaProtocolProxyConfig {
   const config: MetaProtocolProxyConfig = { stat_prefix: port.port.protocol, codec: { name: port.port.codec }, meta_protocol_filters: [] };
+  // Labelled request metrics everywhere (the bootstrap's stats_tags turn them into Prometheus labels).
+  config.meta_protocol_filters.push({ name: METRICS_FILTER });
+  if (options.accessLog) config.meta_protocol_filters.push({ name: ACCESS_LOG_FILTER, config: { level: "info" } });
   if (options.localRateLimit && plan.localRateLimit) config.meta_protocol_filters.push({ name: LOCAL_RATELIMIT_FILTER, config: plan.localRateLimit });
   if (options.localRateLimit && plan.globalRateLimit) config.meta_protocol_filters.push({ name: GLOBAL_RATELIMIT_FILTER, config: plan.globalRateLimit });
   if (options.routing) {

@@ -38,11 +38,11 @@ test("Aeraki's local rate limit example becomes a CLIENT WasmPlugin (routes) and
   const [client, server] = plugins.map((p) => p.spec as any);
   assert.equal(client.selector, undefined, "the consumers: every workload of the namespace");
   assert.deepEqual(client.match, [{ mode: "CLIENT", ports: [{ number: 20880 }] }]);
-  assert.deepEqual(client.pluginConfig.meta_protocol_filters, [{ name: "aeraki.meta_protocol.filters.router" }]);
+  assert.deepEqual(client.pluginConfig.meta_protocol_filters, [{ name: "meta_protocol.filters.metrics" }, { name: "aeraki.meta_protocol.filters.router" }]);
   assert.equal(client.pluginConfig.rds.config_source.api_config_source.grpc_services[0].envoy_grpc.cluster_name, "outbound|18000||meta-protocol-controller.meta-system.svc.cluster.local");
   assert.deepEqual(server.selector, { matchLabels: { app: "dubbo-sample-provider" } });
   assert.deepEqual(server.match, [{ mode: "SERVER", ports: [{ number: 20880 }] }]);
-  assert.deepEqual(server.pluginConfig.meta_protocol_filters.map((f: any) => f.name), ["aeraki.meta_protocol.filters.local_ratelimit"]);
+  assert.deepEqual(server.pluginConfig.meta_protocol_filters.map((f: any) => f.name), ["meta_protocol.filters.metrics", "aeraki.meta_protocol.filters.local_ratelimit"]);
   assert.equal(server.pluginConfig.route_config, undefined);
   for (const spec of [client, server]) {
     assert.equal(spec.type, "NETWORK");
@@ -94,7 +94,8 @@ test("examples/mesh redis: routing by the first key and a rate limit on INCR, to
   const config = pluginConfigOf(redis);
   assert.equal("rds" in config, false, "no xDS address, no rds");
   assert.equal(config.codec.name, "aeraki.meta_protocol.codec.redis");
-  const [limit, router] = config.meta_protocol_filters;
+  const [metrics, limit, router] = config.meta_protocol_filters;
+  assert.equal(metrics.name, "meta_protocol.filters.metrics");
   assert.deepEqual(limit.config.conditions, [
     { match: { metadata: [{ name: "method", string_match: { exact: "INCR" } }] }, token_bucket: { max_tokens: 50, tokens_per_fill: 50, fill_interval: "3600s" } },
   ]);

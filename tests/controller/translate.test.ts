@@ -70,6 +70,7 @@ test("Aeraki local rate limit example: the filter config with Envoy token bucket
     stat_prefix: "dubbo",
     codec: { name: "aeraki.meta_protocol.codec.dubbo" },
     meta_protocol_filters: [
+      { name: "meta_protocol.filters.metrics" },
       {
         name: "aeraki.meta_protocol.filters.local_ratelimit",
         config: {

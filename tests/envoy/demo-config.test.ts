@@ -17,11 +17,11 @@ test("envoy/demo.yaml validates against Envoy's v3 API definitions", () => {
   checkBootstrap(demo);
 });
 
-test("envoy/demo.yaml is what `generate --dir examples/mesh --xds-address 127.0.0.1:15010` writes", async () => {
+test("envoy/demo.yaml is what `generate --dir examples/mesh --xds-address 127.0.0.1:15010 --access-log` writes", async () => {
   const out = mkdtempSync(path.join(tmpdir(), "demo-generated-"));
   try {
     const quiet = { out: () => {}, err: () => {} };
-    assert.equal(await runCli(["generate", "--dir", "examples/mesh", "--xds-address", "127.0.0.1:15010", "--out", out], quiet), 0);
+    assert.equal(await runCli(["generate", "--dir", "examples/mesh", "--xds-address", "127.0.0.1:15010", "--access-log", "--out", out], quiet), 0);
     assert.equal(readFileSync("envoy/demo.yaml", "utf8"), readFileSync(path.join(out, "envoy.yaml"), "utf8"));
   } finally {
     rmSync(out, { recursive: true, force: true });

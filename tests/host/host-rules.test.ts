@@ -56,6 +56,38 @@ test("outside a data callback the buffer reads as empty and refuses writes", asy
   }
 });
 
+// Context::onData (envoy source/extensions/common/wasm/context.cc) clears the downstream buffer only
+// when the filter returns Continue, and Context::getBuffer hands it out for the effective context.
+test("after PAUSE the client's bytes stay reachable from a tick: read, edited at both ends, continued", async () => {
+  const run = await runRules("held_tick");
+  try {
+    const port = run.envoy.listenerPort("test");
+    const reply = await converse(port, ["held"], 400);
+    const rules = run.rules();
+    assert.ok(rules.includes("tick get 0 'held'"), rules.join("\n"));
+    assert.ok(rules.includes("tick set start 0") && rules.includes("tick append 0") && rules.includes("tick continue 0"), rules.join("\n"));
+    assert.equal(reply, "<held>|up", "the edited bytes went upstream");
+  } finally {
+    await run.close();
+  }
+});
+
+test("after PAUSE the client's bytes stay reachable from a gRPC answer, and go on edited", async () => {
+  const { port: grpcPort, server } = await echoGrpcServer();
+  const run = await runRules("held_grpc", { grpcPort });
+  try {
+    const port = run.envoy.listenerPort("test");
+    const reply = await converse(port, ["held"], 800);
+    const rules = run.rules();
+    assert.ok(rules.includes("held grpc_call 0"), rules.join("\n"));
+    assert.ok(rules.includes("grpc get 0 'held'"), rules.join("\n"));
+    assert.equal(reply, "<held>|up");
+  } finally {
+    await run.close();
+    server.forceShutdown();
+  }
+});
+
 test("properties as Envoy names them; set_property lands under wasm. and cannot pick tcp_proxy's cluster", async () => {
   const run = await runRules("properties");
   try {

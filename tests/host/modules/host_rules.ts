@@ -5,6 +5,8 @@
 //   buffers     pauses the first data callback; on the second, edits the buffer as Envoy allows
 //               and refuses, asks continue_stream for both directions, logs every status
 //   outside     reads and writes DOWNSTREAM_DATA from a tick, outside any data callback
+//   held_tick   pauses the client's bytes; a tick reads them, edits them at both ends, continues
+//   held_grpc   pauses the client's bytes and asks the "grpc" cluster; its answer edits them, continues
 //   properties  logs the properties, sets two (stored under `wasm.`)
 //   foreign     picks tcp_proxy's cluster with the foreign function set_envoy_filter_state
 //   metrics     defines, increments, records and reads back a counter, a gauge and a histogram
@@ -46,6 +48,8 @@ const OUT_SIZE = memory.data(8);
 const OUT_EXTRA = memory.data(8);
 let mode = "";
 let connection: u32 = 0;
+/** held_tick / held_grpc: the client's bytes are still paused. */
+let held = true;
 let dataCalls = 0;
 let ticks = 0;
 
@@ -89,7 +93,7 @@ export function proxy_on_configure(root: u32, size: u32): i32 {
   proxy_get_buffer_bytes(7, 0, size, OUT_PTR, OUT_SIZE);
   mode = outString();
   log("configure " + root.toString() + " " + mode);
-  if (mode == "tick" || mode == "outside") proxy_set_tick_period_milliseconds(20);
+  if (mode == "tick" || mode == "outside" || mode == "held_tick") proxy_set_tick_period_milliseconds(20);
   if (mode == "metrics") metrics();
   if (mode == "grpc_stream") {
     const up = bytes("grpc");
@@ -164,6 +168,17 @@ function grpcCall(cluster: string, message: string): i32 {
 
 export function proxy_on_grpc_receive(context: u32, token: u32, size: u32): void {
   log("grpc_receive " + context.toString() + " " + token.toString() + " " + getBuffer(5, 0, size));
+  if (mode == "held_grpc" && connection != 0) editHeldAndContinue("grpc");
+}
+
+/** Acting for the paused connection from a later callback, as Envoy allows (Context::getBuffer). */
+function editHeldAndContinue(from: string): void {
+  proxy_set_effective_context(connection);
+  log(from + " get " + getBuffer(2, 0, 100));
+  log(from + " set start " + setBuffer(2, 0, 0, "<").toString());
+  log(from + " append " + setBuffer(2, 100, 0, ">").toString());
+  log(from + " continue " + proxy_continue_stream(2).toString());
+  held = false;
 }
 
 export function proxy_on_grpc_receive_initial_metadata(context: u32, token: u32, headers: u32): void {
@@ -181,12 +196,13 @@ export function proxy_on_grpc_close(context: u32, token: u32, status: u32): void
 export function proxy_on_tick(root: u32): void {
   ticks++;
   log("tick " + ticks.toString());
+  if (mode == "held_tick" && connection != 0 && held) editHeldAndContinue("tick");
   if (mode == "outside" && connection != 0) {
     proxy_set_effective_context(connection);
     log("outside get " + getBuffer(2, 0, 10));
     log("outside set " + setBuffer(2, 0, 0, "x").toString());
   }
-  if (ticks >= 3) proxy_set_tick_period_milliseconds(0);
+  if (ticks >= 3 && (mode != "held_tick" || !held)) proxy_set_tick_period_milliseconds(0);
 }
 
 export function proxy_on_new_connection(id: u32): i32 {
@@ -232,6 +248,12 @@ export function proxy_on_downstream_data(id: u32, length: u32, eos: u32): i32 {
   dataCalls++;
   log("downstream " + id.toString() + " " + length.toString() + " " + eos.toString());
   if (mode == "trap" && length >= 4 && getBuffer(2, 0, 4) == "0 'TRAP'") unreachable();
+  if ((mode == "held_tick" || mode == "held_grpc") && !held) return 0; // released: later bytes pass
+  if (mode == "held_tick") return 1; // the tick decides
+  if (mode == "held_grpc") {
+    log("held grpc_call " + grpcCall("grpc", "ping").toString());
+    return 1;
+  }
   if (mode != "buffers" || eos != 0) return 0;
   if (dataCalls == 1) return 1; // paused: the bytes stay, the next call sees more
   log("get " + getBuffer(2, 0, length));
