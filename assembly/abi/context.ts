@@ -1,7 +1,7 @@
 // The contexts a module implements by extending these classes. Every callback has a harmless
 // default: a NetworkContext that overrides nothing passes all bytes through.
 import { CalloutKind, recordGrpcCallout, recordHttpCallout } from "./callouts";
-import { grpcCall, grpcStream, httpCall } from "./host";
+import { Callout, grpcCall, grpcStream, httpCall } from "./host";
 import { FilterStatus, GrpcStatus, PeerType } from "./types";
 
 /** What root and connection contexts share: an id, the end of life, and callouts with their replies. */
@@ -23,28 +23,28 @@ export class Context {
   onGrpcClose(token: u32, status: GrpcStatus): void {}
   onHttpCallResponse(token: u32, headers: u32, bodySize: usize, trailers: u32): void {}
 
-  /** host.grpcCall whose replies come back to this context. Returns the token, 0 if refused. */
+  /** host.grpcCall whose replies come back to this context (or the status the host refused it with). */
   grpcCall(
     upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null,
     message: Uint8Array, timeoutMilliseconds: u32,
-  ): u32 {
-    const token = grpcCall(upstream, service, method, initialMetadata, message, timeoutMilliseconds);
-    if (token != 0) recordGrpcCallout(token, this.id, CalloutKind.GrpcCall);
-    return token;
+  ): Callout {
+    const call = grpcCall(upstream, service, method, initialMetadata, message, timeoutMilliseconds);
+    if (call.started) recordGrpcCallout(call.token, this.id, CalloutKind.GrpcCall);
+    return call;
   }
 
-  /** host.grpcStream whose replies come back to this context. Returns the token, 0 if refused. */
-  grpcStream(upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null): u32 {
-    const token = grpcStream(upstream, service, method, initialMetadata);
-    if (token != 0) recordGrpcCallout(token, this.id, CalloutKind.GrpcStream);
-    return token;
+  /** host.grpcStream whose replies come back to this context (or the status the host refused it with). */
+  grpcStream(upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null): Callout {
+    const stream = grpcStream(upstream, service, method, initialMetadata);
+    if (stream.started) recordGrpcCallout(stream.token, this.id, CalloutKind.GrpcStream);
+    return stream;
   }
 
-  /** host.httpCall whose response comes back to this context. Returns the token, 0 if refused. */
-  httpCall(upstream: string, headers: Uint8Array, body: Uint8Array | null, trailers: Uint8Array | null, timeoutMilliseconds: u32): u32 {
-    const token = httpCall(upstream, headers, body, trailers, timeoutMilliseconds);
-    if (token != 0) recordHttpCallout(token, this.id);
-    return token;
+  /** host.httpCall whose response comes back to this context (or the status the host refused it with). */
+  httpCall(upstream: string, headers: Uint8Array, body: Uint8Array | null, trailers: Uint8Array | null, timeoutMilliseconds: u32): Callout {
+    const call = httpCall(upstream, headers, body, trailers, timeoutMilliseconds);
+    if (call.started) recordHttpCallout(call.token, this.id);
+    return call;
   }
 }
 

@@ -1,6 +1,6 @@
 // The module's contexts by id, as Envoy creates them: roots from the factory registered for their
 // root id, connections from their root. The exported callbacks (exports.ts) look contexts up here.
-import { grpcCalloutOwner, takeHttpCalloutOwner } from "./callouts";
+import { grpcCalloutOwner, grpcReplyDelivered, takeHttpCalloutOwner } from "./callouts";
 import { Context, NetworkContext, RootContext } from "./context";
 import { getPropertyString, setEffectiveContext } from "./host";
 import { logCritical } from "./log";
@@ -80,6 +80,20 @@ function replyTarget(id: u32, owner: u32): Context | null {
 
 export function grpcReplyTarget(id: u32, token: u32): Context | null {
   return replyTarget(id, grpcCalloutOwner(token));
+}
+
+/** The context a gRPC message is for; a unary call is over once its message arrived. */
+export function grpcMessageTarget(id: u32, token: u32): Context | null {
+  const target = grpcReplyTarget(id, token);
+  grpcReplyDelivered(token, false);
+  return target;
+}
+
+/** The context a gRPC close is for; the callout is forgotten. */
+export function grpcCloseTarget(id: u32, token: u32): Context | null {
+  const target = grpcReplyTarget(id, token);
+  grpcReplyDelivered(token, true);
+  return target;
 }
 
 export function httpReplyTarget(id: u32, token: u32): Context | null {

@@ -1,7 +1,11 @@
 // Everything the host calls: the ABI marker, the allocator and the proxy_on_* callbacks, each a
-// one-line forward to its context. A module entry re-exports this file (`export * from`).
-import { grpcReplyDelivered } from "./callouts";
-import { context, createContext, deleteContext, grpcReplyTarget, httpReplyTarget, networkContext, rootContext } from "./dispatcher";
+// forward to its context (the dispatcher finds it and keeps the callouts' books). A module entry
+// re-exports this file (`export * from`). Every callback that runs module code ends with
+// collectAfterCallback (gc.ts: it runs only when memory grew or every N callbacks); the ABI marker
+// and the allocator run no module code that allocates for long.
+import {
+  context, createContext, deleteContext, grpcCloseTarget, grpcMessageTarget, grpcReplyTarget, httpReplyTarget, networkContext, rootContext,
+} from "./dispatcher";
 import { collectAfterCallback } from "./gc";
 import { FilterStatus, GrpcStatus, PeerType } from "./types";
 
@@ -12,10 +16,13 @@ export function proxy_abi_version_0_2_1(): void {}
 
 export function proxy_on_context_create(contextId: u32, parentContextId: u32): void {
   createContext(contextId, parentContextId);
+  collectAfterCallback();
 }
 
 export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: usize): bool {
-  return rootContext(rootId).onVmStart(vmConfigurationSize);
+  const started = rootContext(rootId).onVmStart(vmConfigurationSize);
+  collectAfterCallback();
+  return started;
 }
 
 export function proxy_on_configure(rootId: u32, pluginConfigurationSize: usize): bool {
@@ -31,10 +38,13 @@ export function proxy_on_tick(rootId: u32): void {
 
 export function proxy_on_queue_ready(rootId: u32, queueId: u32): void {
   rootContext(rootId).onQueueReady(queueId);
+  collectAfterCallback();
 }
 
 export function proxy_on_new_connection(contextId: u32): FilterStatus {
-  return networkContext(contextId).onNewConnection();
+  const status = networkContext(contextId).onNewConnection();
+  collectAfterCallback();
+  return status;
 }
 
 export function proxy_on_downstream_data(contextId: u32, size: usize, endOfStream: bool): FilterStatus {
@@ -51,18 +61,23 @@ export function proxy_on_upstream_data(contextId: u32, size: usize, endOfStream:
 
 export function proxy_on_downstream_connection_close(contextId: u32, peer: PeerType): void {
   networkContext(contextId).onDownstreamConnectionClose(peer);
+  collectAfterCallback();
 }
 
 export function proxy_on_upstream_connection_close(contextId: u32, peer: PeerType): void {
   networkContext(contextId).onUpstreamConnectionClose(peer);
+  collectAfterCallback();
 }
 
 export function proxy_on_done(contextId: u32): bool {
-  return context(contextId).onDone();
+  const done = context(contextId).onDone();
+  collectAfterCallback();
+  return done;
 }
 
 export function proxy_on_log(contextId: u32): void {
   context(contextId).onLog();
+  collectAfterCallback();
 }
 
 export function proxy_on_delete(contextId: u32): void {
@@ -73,11 +88,11 @@ export function proxy_on_delete(contextId: u32): void {
 export function proxy_on_grpc_receive_initial_metadata(contextId: u32, token: u32, headers: u32): void {
   const target = grpcReplyTarget(contextId, token);
   if (target !== null) target.onGrpcReceiveInitialMetadata(token, headers);
+  collectAfterCallback();
 }
 
 export function proxy_on_grpc_receive(contextId: u32, token: u32, size: usize): void {
-  const target = grpcReplyTarget(contextId, token);
-  grpcReplyDelivered(token, false);
+  const target = grpcMessageTarget(contextId, token);
   if (target !== null) target.onGrpcReceive(token, size);
   collectAfterCallback();
 }
@@ -86,11 +101,11 @@ export function proxy_on_grpc_receive(contextId: u32, token: u32, size: usize): 
 export function proxy_on_grpc_receive_trailing_metadata(contextId: u32, token: u32, trailers: u32): void {
   const target = grpcReplyTarget(contextId, token);
   if (target !== null) target.onGrpcReceiveTrailingMetadata(token, trailers);
+  collectAfterCallback();
 }
 
 export function proxy_on_grpc_close(contextId: u32, token: u32, status: GrpcStatus): void {
-  const target = grpcReplyTarget(contextId, token);
-  grpcReplyDelivered(token, true);
+  const target = grpcCloseTarget(contextId, token);
   if (target !== null) target.onGrpcClose(token, status);
   collectAfterCallback();
 }
@@ -98,4 +113,5 @@ export function proxy_on_grpc_close(contextId: u32, token: u32, status: GrpcStat
 export function proxy_on_http_call_response(contextId: u32, token: u32, headers: u32, bodySize: usize, trailers: u32): void {
   const target = httpReplyTarget(contextId, token);
   if (target !== null) target.onHttpCallResponse(token, headers, bodySize, trailers);
+  collectAfterCallback();
 }

@@ -319,6 +319,14 @@ export function getMetric(metricId: u32): u64 {
 
 // ---- gRPC and HTTP callouts (context.ts records which context made them) ---------------------
 
+/** A callout as the host took it: its token, or (token 0) the status it was refused with. */
+export class Callout {
+  constructor(readonly token: u32, readonly refusal: Status) {}
+  get started(): bool {
+    return this.token != 0;
+  }
+}
+
 @external("env", "proxy_grpc_call")
 declare function proxy_grpc_call(
   upstreamData: usize, upstreamSize: usize, serviceData: usize, serviceSize: usize,
@@ -327,22 +335,22 @@ declare function proxy_grpc_call(
 ): i32;
 /**
  * Unary call. `upstream` is a serialized envoy.config.core.v3.GrpcService or a cluster name;
- * `initialMetadata` a serialized map (pairs.ts) or null. Returns the call's token, 0 if the host
- * refused (unknown upstream: PARSE_FAILURE, could not send: INTERNAL_FAILURE).
+ * `initialMetadata` a serialized map (pairs.ts) or null. A refusal keeps its status (unknown
+ * upstream: PARSE_FAILURE, could not send: INTERNAL_FAILURE, bad arguments: BAD_ARGUMENT).
  */
 export function grpcCall(
   upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null,
   message: Uint8Array, timeoutMilliseconds: u32,
-): u32 {
+): Callout {
   const s = utf8(service);
   const m = utf8(method);
   const status = proxy_grpc_call(
     upstream.dataStart, upstream.byteLength, changetype<usize>(s), s.byteLength, changetype<usize>(m), m.byteLength,
     ptrOf(initialMetadata), lengthOf(initialMetadata), message.dataStart, message.byteLength, timeoutMilliseconds, OUT,
   );
-  if (status == Status.ParseFailure || status == Status.InternalFailure || status == Status.BadArgument) return 0;
+  if (status == Status.ParseFailure || status == Status.InternalFailure || status == Status.BadArgument) return new Callout(0, status);
   check(status, "proxy_grpc_call");
-  return load<u32>(OUT);
+  return new Callout(load<u32>(OUT), Status.Ok);
 }
 
 @external("env", "proxy_grpc_stream")
@@ -350,17 +358,17 @@ declare function proxy_grpc_stream(
   upstreamData: usize, upstreamSize: usize, serviceData: usize, serviceSize: usize,
   methodData: usize, methodSize: usize, metadataData: usize, metadataSize: usize, returnToken: usize,
 ): i32;
-/** Opens a stream (arguments as grpcCall). Returns its token, 0 if the host refused. */
-export function grpcStream(upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null): u32 {
+/** Opens a stream (arguments and refusals as grpcCall). */
+export function grpcStream(upstream: Uint8Array, service: string, method: string, initialMetadata: Uint8Array | null): Callout {
   const s = utf8(service);
   const m = utf8(method);
   const status = proxy_grpc_stream(
     upstream.dataStart, upstream.byteLength, changetype<usize>(s), s.byteLength, changetype<usize>(m), m.byteLength,
     ptrOf(initialMetadata), lengthOf(initialMetadata), OUT,
   );
-  if (status == Status.ParseFailure || status == Status.InternalFailure || status == Status.BadArgument) return 0;
+  if (status == Status.ParseFailure || status == Status.InternalFailure || status == Status.BadArgument) return new Callout(0, status);
   check(status, "proxy_grpc_stream");
-  return load<u32>(OUT);
+  return new Callout(load<u32>(OUT), Status.Ok);
 }
 
 @external("env", "proxy_grpc_send")
@@ -414,19 +422,19 @@ declare function proxy_http_call(
 ): i32;
 /**
  * HTTP request to cluster `upstream`; `headers` (serialized, pairs.ts) must carry :method, :path
- * and :authority. Returns the call's token, 0 if the host refused.
+ * and :authority. A refusal keeps its status (BAD_ARGUMENT, INTERNAL_FAILURE).
  */
 export function httpCall(
   upstream: string, headers: Uint8Array, body: Uint8Array | null, trailers: Uint8Array | null, timeoutMilliseconds: u32,
-): u32 {
+): Callout {
   const u = utf8(upstream);
   const status = proxy_http_call(
     changetype<usize>(u), u.byteLength, headers.dataStart, headers.byteLength, ptrOf(body), lengthOf(body),
     ptrOf(trailers), lengthOf(trailers), timeoutMilliseconds, OUT,
   );
-  if (status == Status.BadArgument || status == Status.InternalFailure) return 0;
+  if (status == Status.BadArgument || status == Status.InternalFailure) return new Callout(0, status);
   check(status, "proxy_http_call");
-  return load<u32>(OUT);
+  return new Callout(load<u32>(OUT), Status.Ok);
 }
 
 // ---- Contexts --------------------------------------------------------------------------------

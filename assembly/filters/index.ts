@@ -2,6 +2,7 @@
 // (assembly/meta/filter.ts) exactly as a user's filter is. A user's module registers its own the same way.
 import { registerFilter } from "../meta/registry";
 import { AccessLogFactory } from "./access-log";
+import { FaultFactory } from "./fault";
 import { GlobalRateLimitFactory } from "./global-ratelimit";
 import { LocalRateLimitFactory } from "./local-ratelimit";
 import { MetricsFactory } from "./metrics";
@@ -15,4 +16,5 @@ export function registerBuiltinFilters(): void {
   registerFilter(new MetricsFactory());
   registerFilter(new AccessLogFactory());
   registerFilter(new TracingFactory());
+  registerFilter(new FaultFactory());
 }

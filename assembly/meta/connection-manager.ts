@@ -4,6 +4,9 @@
 // through a small window, payloads pass unread. While any request is held the client's buffer
 // stays paused in Envoy; when none is, each request's bytes are decided (passed, re-encoded with
 // its mutation, or replaced by the codec's probe for a local reply) and the buffer goes on.
+// A filter may drain the connection (drain()): from the request that asked on, requests are dropped
+// (their bytes removed, counted), replies in flight are delivered, then the connection closes, so
+// the client reconnects and is routed afresh.
 // Everything Envoy does is reached through a ConnectionPort, so all of this runs in unit specs.
 import { ActiveRequest, RequestOwner, RequestState } from "./active-request";
 import { Codec, DecodeStatus, Direction } from "./codec";
@@ -34,6 +37,12 @@ export class ConnectionManager extends RequestOwner {
   private finished: bool = false;
   /** The client ended its stream (half-close): no more downstream callbacks will come. */
   private clientEnded: bool = false;
+  private inUpstreamCallback: bool = false;
+  /** Set by drain(): new requests are dropped, and the connection closes once nothing is left to deliver. */
+  private draining: bool = false;
+  private drainReason: string = "";
+  /** Requests whose bytes are removed instead of forwarded (the connection is draining). */
+  private dropped: Set<ActiveRequest> = new Set<ActiveRequest>();
 
   constructor(
     private port: ConnectionPort,
@@ -81,7 +90,8 @@ export class ConnectionManager extends RequestOwner {
     }
     this.inDownstreamCallback = false;
     if (this.closed) return false;
-    return this.release(pos, endOfStream);
+    const go = this.release(pos, endOfStream);
+    return this.closeIfDrained() ? false : go;
   }
 
   /** Runs the chain on a decoded request at `pos`; returns where the next frame starts. */
@@ -94,9 +104,28 @@ export class ConnectionManager extends RequestOwner {
     }
     this.port.count(type == MessageType.Oneway ? Stat.RequestOneway : Stat.Request, 1);
     request.begin(pos, this.port.now());
-    if (this.chain.runRequest(request, 0) == RequestState.Held) this.heldCount++;
+    if (this.draining) {
+      // Its filters are not run: it never goes on.
+      request.state = RequestState.Decided;
+      this.drop(request);
+    } else if (this.runChain(request, 0) == RequestState.Held) {
+      this.heldCount++;
+    }
     this.buffered.push(request);
     return this.requests.advance(pos, message.frameSize);
+  }
+
+  /** Runs the filters from `from`; the request during whose filters the drain started is dropped too. */
+  private runChain(request: ActiveRequest, from: i32): RequestState {
+    const wasDraining = this.draining;
+    const state = this.chain.runRequest(request, from);
+    if (this.draining && !wasDraining) this.drop(request);
+    return state;
+  }
+
+  private drop(request: ActiveRequest): void {
+    this.dropped.add(request);
+    this.port.count(Stat.RequestDrained, 1);
   }
 
   /** End of a downstream callback: keep the buffer paused, or decide its bytes and let it pass. */
@@ -128,7 +157,7 @@ export class ConnectionManager extends RequestOwner {
     const s = this.requests;
     for (let i = 0; i < this.buffered.length; i++) {
       const r = unchecked(this.buffered[i]);
-      if (r.state != RequestState.Decided || r.pendingMutation.isEmpty) continue;
+      if (r.state != RequestState.Decided || r.pendingMutation.isEmpty || this.dropped.has(r)) continue;
       if (r.offset >= s.input.carried && r.frameEnd > s.length && r.message.frameSize <= MAX_FRAME_TO_MUTATE) return true;
     }
     return false;
@@ -145,7 +174,8 @@ export class ConnectionManager extends RequestOwner {
     for (let i = buffered.length - 1; i >= 0 && !this.closed; i--) {
       const r = unchecked(buffered[i]);
       const before = s.length;
-      if (r.state == RequestState.Replied) this.replaceWithProbe(r);
+      if (this.dropped.has(r)) this.removeDropped(r);
+      else if (r.state == RequestState.Replied) this.replaceWithProbe(r);
       else if (!r.pendingMutation.isEmpty) this.reencode(r);
       pos += s.length - before;
     }
@@ -153,7 +183,7 @@ export class ConnectionManager extends RequestOwner {
       const r = unchecked(buffered[i]);
       // Keys left to a lazy reader are not read once the frame's bytes are gone.
       r.message.metadata.forgetLazy();
-      if (r.message.type != MessageType.Request) continue;
+      if (this.dropped.delete(r) || r.message.type != MessageType.Request) continue;
       this.inFlight.add(r);
       this.port.count(Stat.RequestActive, 1);
     }
@@ -170,6 +200,15 @@ export class ConnectionManager extends RequestOwner {
     s.input.seek(r.offset);
     const encoded = this.codec.encode(s.input, r.message, r.pendingMutation);
     s.replace(r.offset, r.frameEnd, encoded);
+  }
+
+  /** A request of a draining connection: its bytes are removed, also the part still to come. */
+  private removeDropped(r: ActiveRequest): void {
+    if (r.offset < this.requests.input.carried) {
+      this.fail("drained request already partly passed: " + this.drainReason);
+      return;
+    }
+    this.requests.replaceFrame(r.offset, r.message.frameSize, new Uint8Array(0));
   }
 
   /**
@@ -196,7 +235,7 @@ export class ConnectionManager extends RequestOwner {
   resume(request: ActiveRequest): void {
     if (this.closed) return;
     this.heldCount--;
-    if (this.chain.runRequest(request, request.filterIndex + 1) == RequestState.Held) {
+    if (this.runChain(request, request.filterIndex + 1) == RequestState.Held) {
       this.heldCount++;
       return;
     }
@@ -231,6 +270,7 @@ export class ConnectionManager extends RequestOwner {
     if (!this.upstreamStarted) this.startUpstream();
     s.passedWhileAway(pos, this.clientEnded);
     this.port.continueDownstream();
+    this.closeIfDrained();
   }
 
   /** on_upstream_data: responses are paired and shown to the filters; the write path never waits. */
@@ -238,6 +278,12 @@ export class ConnectionManager extends RequestOwner {
     if (this.closed) return;
     const s = this.responses;
     s.begin(size);
+    this.inUpstreamCallback = true;
+    this.readResponses(s);
+    this.inUpstreamCallback = false;
+  }
+
+  private readResponses(s: FrameStream): void {
     let pos = s.skipDecided(0);
     while (pos < s.length) {
       const message = this.response;
@@ -288,6 +334,38 @@ export class ConnectionManager extends RequestOwner {
     this.port.recordRequestTime((this.port.now() - request.startNanos) / 1_000_000);
     this.chain.runResponse(message, request, false);
     return s.advance(pos, message.frameSize);
+  }
+
+  /**
+   * Starts draining (see the file's head). The close waits for the in-flight replies, the held
+   * requests and the end of a data callback; from any other callback it may happen at once.
+   */
+  drain(reason: string): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    this.drainReason = reason;
+    this.port.logDebug("meta_protocol: draining connection: " + reason);
+    if (!this.inDownstreamCallback && !this.inUpstreamCallback) this.closeIfDrained();
+  }
+
+  /**
+   * A drained connection with nothing left to deliver, still open. From on_upstream_data it must
+   * close from a later callback: a close there would lose the reply passing in that call.
+   */
+  get closeDue(): bool {
+    if (!this.draining || this.closed || this.heldCount > 0 || this.inFlight.size > 0) return false;
+    for (let i = 0; i < this.buffered.length; i++) {
+      if (!this.dropped.has(unchecked(this.buffered[i]))) return false;
+    }
+    return true;
+  }
+
+  /** Closes the connection if it is drained (closeDue); true if it did. */
+  closeIfDrained(): bool {
+    if (!this.closeDue) return false;
+    this.port.count(Stat.ConnectionDrained, 1);
+    this.fail("drained: " + this.drainReason);
+    return true;
   }
 
   private fail(reason: string): void {

@@ -13,6 +13,9 @@ import { MetaProtocolRoot } from "./root";
 import { Stat } from "./stat-names";
 import { ConnectionUpstreamChoice } from "./upstream-choice";
 
+/** The filter index of a wake-up the connection asks for itself (the close of a drained connection). */
+const CONNECTION_WAKE: i32 = -1;
+
 export class MetaProtocolConnection extends NetworkContext {
   private port: HostConnectionPort;
   private manager!: ConnectionManager;
@@ -49,6 +52,8 @@ export class MetaProtocolConnection extends NetworkContext {
 
   onUpstreamData(size: usize, endOfStream: bool): FilterStatus {
     this.manager.onUpstreamData(<i32>size, endOfStream);
+    // A drained connection closes from the next tick: closed here, the reply passing now would be lost.
+    if (this.manager.closeDue) (this.root as MetaProtocolRoot).wakeAfter(this.id, CONNECTION_WAKE, 0);
     this.port.endCallback();
     return FilterStatus.Continue;
   }
@@ -87,10 +92,18 @@ export class MetaProtocolConnection extends NetworkContext {
     this.port.endCallback();
   }
 
-  /** A wake-up a filter asked for (the root's tick made this the effective context). */
+  /** A wake-up a filter asked for, or the connection's own (CONNECTION_WAKE); the root's tick made this the effective context. */
   wake(filterIndex: i32): void {
-    if (!this.finished) this.chain.filters[filterIndex].onTimer();
+    if (!this.finished) {
+      if (filterIndex == CONNECTION_WAKE) this.manager.closeIfDrained();
+      else this.chain.filters[filterIndex].onTimer();
+    }
     this.port.endCallback();
+  }
+
+  /** A filter asked to drain the connection (FilterServices.drainConnection). */
+  drain(reason: string): void {
+    if (!this.finished) this.manager.drain(reason);
   }
 
   onDownstreamConnectionClose(peer: PeerType): void {

@@ -6,6 +6,7 @@ import { FilterServices, UpstreamChoice } from "./filter";
 import { MetaProtocolConnection } from "./connection";
 import { ConnectionPort } from "./ports";
 import { MetaProtocolRoot } from "./root";
+import { Stat } from "./stat-names";
 
 export class ConnectionFilterServices extends FilterServices {
   private grpcTokens: u32[] = [];
@@ -34,13 +35,13 @@ export class ConnectionFilterServices extends FilterServices {
   }
 
   grpcCall(upstream: Uint8Array, service: string, method: string, message: Uint8Array, timeoutMilliseconds: u32): u32 {
-    const token = this.connection.grpcCall(upstream, service, method, null, message, timeoutMilliseconds);
+    const token = this.connection.grpcCall(upstream, service, method, null, message, timeoutMilliseconds).token;
     if (token != 0) this.grpcTokens.push(token);
     return token;
   }
 
   grpcStream(upstream: Uint8Array, service: string, method: string): u32 {
-    const token = this.connection.grpcStream(upstream, service, method, null);
+    const token = this.connection.grpcStream(upstream, service, method, null).token;
     if (token != 0) this.streamTokens.push(token);
     return token;
   }
@@ -67,5 +68,13 @@ export class ConnectionFilterServices extends FilterServices {
 
   get upstream(): UpstreamChoice | null {
     return this.choice;
+  }
+
+  drainConnection(reason: string): void {
+    this.connection.drain(reason);
+  }
+
+  countRouteMismatch(): void {
+    this.port.count(Stat.RouteMismatch, 1);
   }
 }

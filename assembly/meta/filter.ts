@@ -111,6 +111,15 @@ export abstract class FilterServices {
   }
   /** Non-null only when the filter's config needsUpstreamChoice(). */
   abstract get upstream(): UpstreamChoice | null;
+  /**
+   * Drains the connection: the request whose filters call this and every later one are not
+   * forwarded (they are dropped and counted `request_drained`); replies already in flight are
+   * delivered; then the connection closes, so the client reconnects and is routed afresh. It
+   * closes at once when nothing is in flight. `reason` is logged.
+   */
+  abstract drainConnection(reason: string): void;
+  /** Counts `route_mismatch`: a request whose route cannot pick the cluster its connection is bound to. */
+  abstract countRouteMismatch(): void;
 }
 
 /** One per connection, made by its FilterConfig. Every callback has a harmless default. */

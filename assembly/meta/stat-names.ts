@@ -3,6 +3,7 @@
 export const STAT_NAMES: string[] = [
   "request", "request_oneway", "heartbeat", "request_decoding_error", "response", "response_success",
   "response_error", "response_decoding_error", "response_unpaired", "local_reply", "local_reply_connection_closed",
+  "route_mismatch", "request_drained", "connection_drained",
   "request_active", "connection_active",
 ];
 export const GAUGES = 2; // the last NAMES
@@ -19,7 +20,13 @@ export enum Stat {
   ResponseUnpaired = 8,
   LocalReply = 9,
   LocalReplyConnectionClosed = 10,
-  RequestActive = 11,
-  ConnectionActive = 12,
+  /** A request whose route cannot pick the cluster its connection is bound to. */
+  RouteMismatch = 11,
+  /** A request not forwarded because its connection was draining. */
+  RequestDrained = 12,
+  /** A connection closed by a drain, once its last in-flight reply was delivered. */
+  ConnectionDrained = 13,
+  RequestActive = 14,
+  ConnectionActive = 15,
 }
 

@@ -4,12 +4,14 @@
 //     "route": {"weighted_clusters": {"clusters": [{"name": "outbound|20880|v1|svc", "weight": 20}, ...]}},
 //     "request_mutation": [{"key": "x-tenant", "value": "blue"}], "response_mutation": [...]}]}
 // and the router's own `routes` list, where a match may also be MetaRouter's `attributes` and
-// `weightedClusters` a plain list of {name, weight}.
+// `weightedClusters` a plain list of {name, weight}. A route may carry `"mismatch": "forward" |
+// "reject" | "drain"` (ours): what the router does when the route matches a request on a
+// connection already bound to a cluster the route cannot pick (see filters/router.ts).
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
 import { JsonKind, JsonValue } from "../meta/json";
 import { parseMatchSpecs } from "./metadata-match";
-import { ClusterWeight, KeyValue, MetaRoute, RouteConfiguration } from "./route-config";
+import { ClusterWeight, KeyValue, MetaRoute, MismatchPolicy, RouteConfiguration } from "./route-config";
 
 export function parseRouteConfiguration(value: JsonValue, at: string, errors: ConfigErrors): RouteConfiguration | null {
   const fields = new ConfigFields(value, at, errors, ["name", "routes"]);
@@ -37,7 +39,7 @@ export function parseRoutes(list: JsonValue, at: string, errors: ConfigErrors): 
 }
 
 function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): MetaRoute | null {
-  const fields = new ConfigFields(value, at, errors, ["name", "match", "route", "requestMutation", "responseMutation"]);
+  const fields = new ConfigFields(value, at, errors, ["name", "match", "route", "requestMutation", "responseMutation", "mismatch"]);
   if (!fields.valid) return null;
   const route = new MetaRoute();
   const name = fields.string("name");
@@ -56,7 +58,9 @@ function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): MetaRou
   if (target === null || !parseAction(target, fields.path("route"), errors, route)) valid = false;
   const request = parseMutation(fields, "requestMutation", errors);
   const response = parseMutation(fields, "responseMutation", errors);
-  if (!valid || request === null || response === null) return null;
+  const mismatch = parseMismatch(fields, errors);
+  if (!valid || request === null || response === null || mismatch < 0) return null;
+  route.mismatch = <MismatchPolicy>mismatch;
   route.requestMutation = request;
   route.responseMutation = response;
   return route;
@@ -111,6 +115,21 @@ function parseAction(value: JsonValue, at: string, errors: ConfigErrors, route: 
     return false;
   }
   return true;
+}
+
+const MISMATCH_NAMES = ["forward", "reject", "drain"];
+
+/** The optional `mismatch` field: a MismatchPolicy (Unset when absent), or -1 with an error. */
+export function parseMismatch(fields: ConfigFields, errors: ConfigErrors): i32 {
+  if (!fields.has("mismatch")) return MismatchPolicy.Unset;
+  const text = fields.string("mismatch");
+  if (text === null) return -1;
+  const i = MISMATCH_NAMES.indexOf(text);
+  if (i < 0) {
+    errors.add(fields.path("mismatch"), "must be one of forward, reject, drain, got \"" + text + "\"");
+    return -1;
+  }
+  return MismatchPolicy.Forward + i;
 }
 
 function parseMutation(fields: ConfigFields, name: string, errors: ConfigErrors): KeyValue[] | null {

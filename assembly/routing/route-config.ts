@@ -39,6 +39,20 @@ export class KeyValue {
   constructor(public key: string, public value: string) {}
 }
 
+/**
+ * What the router does with a request whose route cannot pick the cluster its connection is
+ * already bound to (ours: routing is per connection). Unset takes the router's own setting.
+ */
+export enum MismatchPolicy {
+  Unset = 0,
+  /** It travels to the bound cluster (counted, logged at debug). */
+  Forward = 1,
+  /** It is answered with the protocol's ClusterNotFound error; the connection stays open. */
+  Reject = 2,
+  /** It is not forwarded; the connection closes once its in-flight replies are delivered. */
+  Drain = 3,
+}
+
 /** One route; exactly one of `cluster` (non-empty) and `weightedClusters` (non-empty) is set. */
 export class MetaRoute {
   name: string = "";
@@ -50,6 +64,7 @@ export class MetaRoute {
   totalWeight: u64 = 0;
   requestMutation: KeyValue[] = [];
   responseMutation: KeyValue[] = [];
+  mismatch: MismatchPolicy = MismatchPolicy.Unset;
 }
 
 export class RouteConfiguration {

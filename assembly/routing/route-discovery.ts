@@ -65,8 +65,13 @@ export class RouteDiscovery {
     this.sentNode = false;
     this.nonce = "";
     const cluster = Uint8Array.wrap(String.UTF8.encode(this.config.cluster));
-    this.token = this.owner.grpcStream(cluster, SERVICE, METHOD, null);
-    if (this.token == 0 || !this.send(null)) this.streamEnded(nowNanos, "the host refused the stream to cluster " + this.config.cluster);
+    const stream = this.owner.grpcStream(cluster, SERVICE, METHOD, null);
+    this.token = stream.token;
+    if (!stream.started) {
+      this.streamEnded(nowNanos, "the host refused the stream to cluster " + this.config.cluster + " (status " + (<i32>stream.refusal).toString() + ")");
+    } else if (!this.send(null)) {
+      this.streamEnded(nowNanos, "the host refused the first request on the stream to cluster " + this.config.cluster);
+    }
   }
 
   /** Ends the stream for good (a new configuration replaces this one). */

@@ -6,7 +6,7 @@
 import { ConfigErrors } from "../meta/config-errors";
 import { Metadata } from "../meta/metadata";
 import { MetadataMatch } from "./metadata-match";
-import { KeyValue, MetaRoute, RouteConfiguration } from "./route-config";
+import { KeyValue, MetaRoute, MismatchPolicy, RouteConfiguration } from "./route-config";
 
 class WeightedCluster {
   /** Smooth weighted round robin's running weight. */
@@ -22,6 +22,8 @@ export class Route {
     private totalWeight: i64,
     readonly requestMutation: KeyValue[],
     readonly responseMutation: KeyValue[],
+    /** Unset: the router's own policy. */
+    readonly mismatch: MismatchPolicy,
   ) {}
 
   /** The next cluster by smooth weighted round robin: each gains its weight, the largest wins and pays the total. */
@@ -37,6 +39,15 @@ export class Route {
     }
     best!.current -= this.totalWeight;
     return best!.name;
+  }
+
+  /** The clusters this route may pick, joined by "," (for logs and error details). */
+  clusterNames(): string {
+    const names: string[] = [];
+    for (let i = 0; i < this.clusters.length; i++) {
+      if (this.clusters[i].weight > 0 || this.clusters.length == 1) names.push(this.clusters[i].name);
+    }
+    return names.join(",");
   }
 
   /** Whether `cluster` is one this route may pick. */
@@ -91,7 +102,7 @@ function compileRoute(spec: MetaRoute, at: string, errors: ConfigErrors): Route 
     return null;
   }
   const name = spec.name.length > 0 ? spec.name : "route-" + clusters[0].name;
-  return new Route(name, match, clusters, total, spec.requestMutation, spec.responseMutation);
+  return new Route(name, match, clusters, total, spec.requestMutation, spec.responseMutation, spec.mismatch);
 }
 
 /**

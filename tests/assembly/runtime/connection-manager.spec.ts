@@ -2,32 +2,14 @@
 // small TLV protocol (tlv-codec.ts): framing across every split, holds and resumes in any order, a
 // mutation after a pause, replies in and after a pause, pairing by id and by order, bad frames.
 import { ConnectionManager } from "../../../assembly/meta/connection-manager";
-import { FilterServices, MetaFilter, UpstreamChoice } from "../../../assembly/meta/filter";
+import { MetaFilter } from "../../../assembly/meta/filter";
 import { FilterChain } from "../../../assembly/meta/filter-chain";
 import { Stat } from "../../../assembly/meta/stat-names";
 import { ConnectionUpstreamChoice } from "../../../assembly/meta/upstream-choice";
 import { MemoryPort, Wire } from "./memory-port";
 import { ClusterPicker, Holder, Mutator, ResponseRecorder } from "./test-filters";
+import { TestServices } from "./test-services";
 import { concat, describe as frames, request, response, TlvCodec } from "./tlv-codec";
-
-class Services extends FilterServices {
-  constructor(private choice: UpstreamChoice | null) {
-    super();
-  }
-  get connectionId(): u32 {
-    return 1;
-  }
-  now(): u64 {
-    return 0;
-  }
-  wakeAfter(milliseconds: u32): void {}
-  grpcCall(upstream: Uint8Array, service: string, method: string, message: Uint8Array, timeoutMilliseconds: u32): u32 {
-    return 0;
-  }
-  get upstream(): UpstreamChoice | null {
-    return this.choice;
-  }
-}
 
 function wire(filters: MetaFilter[], byOrder: bool = false, maxFrameSize: i32 = 1 << 20, choice: bool = false): Wire {
   const w = new Wire();
@@ -39,7 +21,7 @@ function wire(filters: MetaFilter[], byOrder: bool = false, maxFrameSize: i32 = 
 function pickerWire(): Wire {
   const w = new Wire();
   const c = new ConnectionUpstreamChoice(w.port);
-  const filters: MetaFilter[] = [new ClusterPicker(new Services(c))];
+  const filters: MetaFilter[] = [new ClusterPicker(new TestServices(w.port, c))];
   w.attach(new ConnectionManager(w.port, new TlvCodec(), new FilterChain(filters), c));
   return w;
 }

@@ -47,7 +47,7 @@ class ProbeConnection extends NetworkContext {
     const head = String.UTF8.decode(window.buffer.slice(0, n));
     this.report("down " + data + " head=" + head + " eos=" + endOfStream.toString());
     if (data == "grpc") {
-      const token = this.grpcCall(Uint8Array.wrap(String.UTF8.encode("rls")), "svc", "Check", null, new Uint8Array(1), 100);
+      const token = this.grpcCall(Uint8Array.wrap(String.UTF8.encode("rls")), "svc", "Check", null, new Uint8Array(1), 100).token;
       this.report("called " + token.toString());
     }
     return data == "hold" ? FilterStatus.StopIteration : FilterStatus.Continue;
