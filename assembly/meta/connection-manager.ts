@@ -364,13 +364,14 @@ export class ConnectionManager extends RequestOwner {
   closeIfDrained(): bool {
     if (!this.closeDue) return false;
     this.port.count(Stat.ConnectionDrained, 1);
-    this.fail("drained: " + this.drainReason);
+    this.closed = true;
+    this.port.close("drained: " + this.drainReason, true);
     return true;
   }
 
   private fail(reason: string): void {
     this.closed = true;
-    this.port.close(reason);
+    this.port.close(reason, false);
   }
 
   /** The connection is gone: gauges back, filters told. Idempotent. */

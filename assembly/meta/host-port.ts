@@ -4,7 +4,7 @@
 // `set_envoy_filter_state` foreign function (proxy_set_property cannot: it writes under `wasm.`),
 // and the counters summed in guest memory until the callback ends.
 import { callForeignFunction, closeStream, continueStream, currentTimeNanoseconds, getBufferBytesInto, getBufferSize, setBufferBytes } from "../abi/host";
-import { logDebug, logWarn } from "../abi/log";
+import { logDebug, logInfo, logWarn } from "../abi/log";
 import { BufferType, Status, StreamType } from "../abi/types";
 import { ProtobufWriter } from "../codecs/protobuf";
 import { BufferPort, ConnectionPort } from "./ports";
@@ -60,8 +60,10 @@ export class HostConnectionPort extends ConnectionPort {
     continueStream(StreamType.Downstream);
   }
 
-  close(reason: string): void {
-    logWarn("meta_protocol." + this.stats.prefix + ": closing connection " + this.connectionId.toString() + ": " + reason);
+  close(reason: string, planned: bool): void {
+    const line = "meta_protocol." + this.stats.prefix + ": closing connection " + this.connectionId.toString() + ": " + reason;
+    if (planned) logInfo(line);
+    else logWarn(line);
     closeStream(StreamType.Downstream);
   }
 

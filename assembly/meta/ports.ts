@@ -24,8 +24,11 @@ export abstract class ConnectionPort {
   abstract now(): u64;
   /** proxy_continue_stream(DOWNSTREAM): the paused client bytes go on after this callback. */
   abstract continueDownstream(): void;
-  /** Closes the client connection (flushing what was written), after logging why. */
-  abstract close(reason: string): void;
+  /**
+   * Closes the client connection (flushing what was written), after logging why: at warning level
+   * for a failure, at info level for a planned close (`planned`: a drained connection).
+   */
+  abstract close(reason: string, planned: bool): void;
   /** Sets tcp_proxy's cluster before the upstream connects; false if refused. */
   abstract chooseCluster(name: string): bool;
   abstract count(stat: Stat, delta: i64): void;

@@ -80,7 +80,7 @@ export class MemoryPort extends ConnectionPort {
   continueDownstream(): void {
     this.continued = true;
   }
-  close(reason: string): void {
+  close(reason: string, planned: bool): void {
     this.closed = true;
     this.closeReason = reason;
   }
