@@ -18,9 +18,9 @@
 import { logEnabled } from "../abi/log";
 import { log } from "../abi/host";
 import { GrpcStatus, LogLevel } from "../abi/types";
-import { ProtobufWriter } from "../codecs/protobuf";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
+import { envoyGrpcService } from "../meta/grpc-service";
 import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestInfo, RequestView, ResponseView } from "../meta/filter";
 import { JsonKind, JsonValue } from "../meta/json";
 import { ResponseStatus } from "../meta/message";
@@ -178,26 +178,8 @@ function parseSender(fields: ConfigFields, errors: ConfigErrors): AlsSender | nu
   const grpc = fields.field("grpcService", JsonKind.Object);
   if (grpc === null) return null;
   const g = new ConfigFields(grpc, fields.path("grpcService"), errors, ["envoyGrpc", "googleGrpc"]);
-  if (!g.valid) return null;
-  if (g.has("googleGrpc")) {
-    errors.add(g.path("googleGrpc"), "not supported: a Wasm module calls through Envoy's cluster manager; use envoy_grpc");
-    return null;
-  }
-  const envoyGrpc = g.field("envoyGrpc", JsonKind.Object, true);
-  if (envoyGrpc === null) return null;
-  const e = new ConfigFields(envoyGrpc, g.path("envoyGrpc"), errors, ["clusterName"]);
-  if (!e.valid) return null;
-  const cluster = e.string("clusterName", true);
-  if (cluster === null) return null;
-  if (cluster.length == 0) {
-    errors.add(e.path("clusterName"), "must not be empty");
-    return null;
-  }
+  const service = g.valid ? envoyGrpcService(g) : null;
+  if (service === null) return null;
   if (bufferSize <= 0 || interval <= 0) return null;
-  // GrpcService { envoy_grpc = 1 { cluster_name = 1 } }.
-  const inner = new ProtobufWriter();
-  inner.stringField(1, cluster);
-  const outer = new ProtobufWriter();
-  outer.bytesField(1, inner.toBytes());
-  return new AlsSender(outer.toBytes(), logName, <i32>bufferSize, <u32>interval);
+  return new AlsSender(service, logName, <i32>bufferSize, <u32>interval);
 }

@@ -16,9 +16,9 @@
 import { defineMetric, incrementMetric } from "../abi/host";
 import { logDebug } from "../abi/log";
 import { GrpcStatus, MetricType } from "../abi/types";
-import { ProtobufWriter } from "../codecs/protobuf";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
+import { envoyGrpcService } from "../meta/grpc-service";
 import { FilterConfig, FilterFactory, FilterServices, HeldRequest, MessageAction, MetaFilter, RequestView } from "../meta/filter";
 import { JsonKind, JsonValue } from "../meta/json";
 import { ErrorKind } from "../meta/message";
@@ -190,27 +190,7 @@ function parseRateLimitService(parent: ConfigFields, errors: ConfigErrors): Uint
   const grpc = fields.field("grpcService", JsonKind.Object, true);
   if (grpc === null) return null;
   const g = new ConfigFields(grpc, fields.path("grpcService"), errors, ["envoyGrpc", "googleGrpc"]);
-  if (!g.valid) return null;
-  if (g.has("googleGrpc")) {
-    errors.add(g.path("googleGrpc"), "not supported: a Wasm module calls through Envoy's cluster manager; use envoy_grpc");
-    return null;
-  }
-  const envoyGrpc = g.field("envoyGrpc", JsonKind.Object, true);
-  if (envoyGrpc === null) return null;
-  const e = new ConfigFields(envoyGrpc, g.path("envoyGrpc"), errors, ["clusterName"]);
-  if (!e.valid) return null;
-  const cluster = e.string("clusterName", true);
-  if (cluster === null) return null;
-  if (cluster.length == 0) {
-    errors.add(e.path("clusterName"), "must not be empty");
-    return null;
-  }
-  // GrpcService { envoy_grpc = 1 { cluster_name = 1 } }: a bare name could happen to parse as a proto.
-  const inner = new ProtobufWriter();
-  inner.stringField(1, cluster);
-  const outer = new ProtobufWriter();
-  outer.bytesField(1, inner.toBytes());
-  return outer.toBytes();
+  return g.valid ? envoyGrpcService(g) : null;
 }
 
 function parseDescriptors(parent: ConfigFields, errors: ConfigErrors, properties: string[], keys: string[]): void {

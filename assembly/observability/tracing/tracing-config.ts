@@ -1,8 +1,8 @@
 // The tracing filter's configuration (see assembly/filters/tracing.ts for the fields), read with
 // every problem named by its path, as the other filters read theirs.
-import { ProtobufWriter } from "../../codecs/protobuf";
 import { ConfigErrors } from "../../meta/config-errors";
 import { ConfigFields } from "../../meta/config-fields";
+import { envoyGrpcService } from "../../meta/grpc-service";
 import { JsonKind, JsonValue } from "../../meta/json";
 import { ExportSource } from "./otlp-encoder";
 import { ExporterSettings } from "./span-exporter";
@@ -111,29 +111,12 @@ function parseCollector(parent: ConfigFields, errors: ConfigErrors): Collector |
   if (value === null) return null;
   const g = new ConfigFields(value, parent.path("grpcService"), errors, ["envoyGrpc", "googleGrpc", "timeout"]);
   if (!g.valid) return null;
-  if (g.has("googleGrpc")) {
-    errors.add(g.path("googleGrpc"), "not supported: a Wasm module calls through Envoy's cluster manager; use envoy_grpc");
-    return null;
-  }
   let timeout = DEFAULT_TIMEOUT_MS;
   if (g.has("timeout")) {
     timeout = g.durationMillis("timeout");
     if (timeout == 0 || timeout > 60000) errors.add(g.path("timeout"), "must be more than zero and at most a minute");
   }
-  const envoyGrpc = g.field("envoyGrpc", JsonKind.Object, true);
-  if (envoyGrpc === null) return null;
-  const e = new ConfigFields(envoyGrpc, g.path("envoyGrpc"), errors, ["clusterName"]);
-  if (!e.valid) return null;
-  const cluster = e.string("clusterName", true);
-  if (cluster === null) return null;
-  if (cluster.length == 0) {
-    errors.add(e.path("clusterName"), "must not be empty");
-    return null;
-  }
-  // GrpcService { envoy_grpc = 1 { cluster_name = 1 } }
-  const inner = new ProtobufWriter();
-  inner.stringField(1, cluster);
-  const outer = new ProtobufWriter();
-  outer.bytesField(1, inner.toBytes());
-  return new Collector(outer.toBytes(), <u32>max<i64>(timeout, 1));
+  const service = envoyGrpcService(g);
+  if (service === null) return null;
+  return new Collector(service, <u32>max<i64>(timeout, 1));
 }
