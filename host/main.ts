@@ -47,6 +47,7 @@ export async function startEnvoy(bootstrap: string | object, opts: EnvoyOptions 
     log,
     logLevel,
     sharedData: new SharedData(),
+    node: config.node,
     cluster: (name: string) => {
       const c = config.clusters.get(name);
       const ep = c?.endpoints[0];

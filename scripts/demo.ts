@@ -186,7 +186,8 @@ async function redisTraffic(): Promise<void> {
 async function printMetrics(): Promise<void> {
   step(`metrics from the admin endpoint http://127.0.0.1:${ADMIN}/stats`);
   const text = await (await fetch(`http://127.0.0.1:${ADMIN}/stats`)).text();
-  console.log(text.split("\n").filter((l) => /^wasmcustom\.|^cluster\.outbound.*upstream_cx_total:/.test(l)).join("\n"));
+  // The labelled series (names with `=.=`) are shown below, as Prometheus sees them.
+  console.log(text.split("\n").filter((l) => /^wasmcustom\.|^cluster\.outbound.*upstream_cx_total:/.test(l) && !l.includes("=.=")).join("\n"));
   step(`labelled metrics, as Prometheus scrapes them: http://127.0.0.1:${ADMIN}/stats/prometheus`);
   const prometheus = await (await fetch(`http://127.0.0.1:${ADMIN}/stats/prometheus`)).text();
   console.log(prometheus.split("\n").filter((l) => l.startsWith("meta_protocol_requests_total")).join("\n"));

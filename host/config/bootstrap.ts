@@ -46,6 +46,8 @@ export interface Bootstrap {
   clusters: Map<string, ClusterConfig>;
   /** From stats_config: how stat names become tag-extracted names and tags (Envoy's defaults when absent). */
   tagProducer: TagProducer;
+  /** The bootstrap's node: what the `node.*` properties answer. */
+  node: { id: string; cluster: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -249,7 +251,8 @@ function statsConfig(value: unknown, path: string): TagProducer {
 export function readBootstrap(source: string | object, baseDir = process.cwd()): Bootstrap {
   const doc = typeof source === "string" ? yaml.load(readFileSync(source, "utf8")) : source;
   const b = object(doc, "bootstrap", ["admin", "static_resources", "node", "stats_config"]);
-  if (b.node !== undefined) object(b.node, "node", ["id", "cluster"]);
+  const n = b.node === undefined ? {} : object(b.node, "node", ["id", "cluster"]);
+  const node = { id: n.id === undefined ? "" : String(n.id), cluster: n.cluster === undefined ? "" : String(n.cluster) };
   const sr = object(b.static_resources, "static_resources", ["listeners", "clusters"]);
   const listeners = list(sr.listeners ?? [], "static_resources.listeners").map((l, i) => listener(l, `static_resources.listeners[${i}]`, baseDir));
   const clusters = new Map<string, ClusterConfig>();
@@ -264,5 +267,5 @@ export function readBootstrap(source: string | object, baseDir = process.cwd()):
     admin = socketAddress(a.address, "admin.address");
   }
   const tagProducer = b.stats_config === undefined ? defaultTagProducer() : statsConfig(b.stats_config, "stats_config");
-  return { admin, listeners, clusters, tagProducer };
+  return { admin, listeners, clusters, tagProducer, node };
 }

@@ -22,6 +22,11 @@ export function getProperty(vm: Vm, contextId: number, path: string): Buffer | u
       return Buffer.from(vm.spec.rootId);
     case "plugin_vm_id":
       return Buffer.from(vm.spec.vmId);
+    // Envoy's node attributes (the bootstrap's node): present whatever the context.
+    case "node\0id":
+      return Buffer.from(vm.services.node?.id ?? "");
+    case "node\0cluster":
+      return Buffer.from(vm.services.node?.cluster ?? "");
   }
   if (!conn) return undefined;
   switch (path) {

@@ -31,6 +31,8 @@ export interface HostServices {
   logLevel?: LogLevel;
   cluster(name: string): GrpcTarget | undefined;
   sharedData: SharedData;
+  /** The bootstrap's node (Envoy's `node.id`, `node.cluster` properties); empty strings when unset. */
+  node?: { id: string; cluster: string };
 }
 
 /** What a connection context sees of its connection. */

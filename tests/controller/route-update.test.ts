@@ -153,8 +153,9 @@ describe("controller: live routes over route discovery", () => {
     write(toSubset("v1", "    match: {attributes: {method: {regex: \"a{1001}\"}}}\n"));
     await until("a NACK", () => module("rds.update_rejected") >= 1);
     const res = await fetch(`http://127.0.0.1:${controller!.httpPort}/status`);
-    const status = (await res.json()) as { proxies: Array<{ nacked?: { error: string } }> };
+    const status = (await res.json()) as { proxies: Array<{ node: string; nacked?: { error: string } }> };
     assert.match(String(status.proxies[0]?.nacked?.error), /regex/);
+    assert.equal(status.proxies[0].node, "meta-protocol-envoy", "the module sends the bootstrap's node.id");
     assert.equal(module("rds.update_success"), accepted);
     const before = cx(V2);
     assert.equal(await callOnce(listener, 9000), 20);
