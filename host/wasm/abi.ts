@@ -79,6 +79,8 @@ export function createImports(vm: Vm): WebAssembly.Imports {
   const grpc = new GrpcCallouts(vm);
   vm.callouts = grpc;
   const conn = () => vm.connections.get(vm.effectiveContextId);
+  /** Bytes the current proxy_get_buffer_bytes copied in, for services.onHostCall. */
+  let bytesIn = 0;
 
   /** Envoy's getBuffer: null means NOT_FOUND. Network data outside its callback is empty. */
   const buffer = (type: number): HostBuffer | null => {
@@ -151,6 +153,7 @@ export function createImports(vm: Vm): WebAssembly.Imports {
       if (start + length > 0xffffffff) return Status.BadArgument;
       if (start + length > b.size()) length = Math.max(0, b.size() - start);
       if (length > 0) mem.give(b.copyOut(start, length), ptrPtr, sizePtr);
+      bytesIn = length;
       return Status.Ok;
     },
     proxy_set_buffer_bytes(type, start, length, dataPtr, dataSize) {
@@ -234,6 +237,7 @@ export function createImports(vm: Vm): WebAssembly.Imports {
   env.emscripten_notify_memory_growth = () => {};
   env.pthread_equal = (a, b) => (a === b ? 1 : 0);
 
+  const onHostCall = vm.services.onHostCall;
   const guarded = (fns: Record<string, HostFn>) =>
     Object.fromEntries(
       Object.entries(fns).map(([name, fn]) => [
@@ -244,6 +248,11 @@ export function createImports(vm: Vm): WebAssembly.Imports {
           } catch (e) {
             if (e instanceof OutOfBounds) return Status.InvalidMemoryAccess;
             throw e;
+          } finally {
+            if (onHostCall) {
+              onHostCall(name, bytesIn);
+              bytesIn = 0;
+            }
           }
         },
       ]),

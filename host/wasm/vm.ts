@@ -33,6 +33,11 @@ export interface HostServices {
   sharedData: SharedData;
   /** The bootstrap's node (Envoy's `node.id`, `node.cluster` properties); empty strings when unset. */
   node?: { id: string; cluster: string };
+  /**
+   * Opt-in measurement (bench/host-calls.ts): told after every host call, with the bytes copied
+   * into the module by proxy_get_buffer_bytes (0 for the others). Unset, it costs one test per call.
+   */
+  onHostCall?: (name: string, bytesIn: number) => void;
 }
 
 /** What a connection context sees of its connection. */

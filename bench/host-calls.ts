@@ -1,0 +1,192 @@
+// Host calls per request, through the real ABI: inside Envoy each host call crosses from Wasm into
+// C++, so their number per request predicts the module's cost there better than Node's timings.
+// For each codec, with no filters and with router + local rate limit + metrics, in two traffic
+// shapes (each request and each response alone in its callback; 39 requests pipelined per
+// callback and their 39 responses likewise), it counts per request (request + response): the
+// host calls by name, the bytes proxy_get_buffer_bytes copied into the module, the export calls
+// and the time spent inside them (measured around each export call, so it includes the host
+// functions the module called and the timer's own cost).
+//   npm run bench:host-calls        prints a table, writes bench/results/host-calls.json
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ByteBuffer } from "../host/network/buffer.ts";
+import { ConnectionEvent, type ReadFilterCallbacks } from "../host/network/filter.ts";
+import { StatsStore } from "../host/stats.ts";
+import { SharedData } from "../host/wasm/shared-data.ts";
+import { WasmPlugin } from "../host/wasm/plugin.ts";
+import { LogLevel } from "../host/wasm/types.ts";
+import { PROTOCOLS } from "./frames.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PRODUCT = path.join(root, "build/meta_protocol.wasm");
+const MESSAGES = 20_000;
+const PIPELINED = 39;
+const PAYLOAD = Buffer.alloc(100, 0x61);
+/** The issue's targets, host calls per request + response. */
+const TARGET = { alone: 5, pipelined: 1.5 };
+
+const FILTERS = {
+  none: [],
+  "router+ratelimit+metrics": [
+    {
+      name: "aeraki.meta_protocol.filters.local_ratelimit",
+      // Large enough that no request of the run is limited: we count the passing path.
+      config: { stat_prefix: "bench", token_bucket: { max_tokens: 1_000_000_000, tokens_per_fill: 1_000_000_000, fill_interval: "1s" } },
+    },
+    { name: "meta_protocol.filters.metrics" },
+    { name: "aeraki.meta_protocol.filters.router" },
+  ],
+} as const;
+const ROUTES = { name: "bench", routes: [{ name: "default", route: { cluster: "outbound|1|v1|bench.svc" } }] };
+
+/** What one measured run saw, before dividing by the requests. */
+class Tally {
+  enabled = false;
+  calls = new Map<string, number>();
+  bytesIn = 0;
+  exportCalls = 0;
+  exportNs = 0n;
+
+  onHostCall = (name: string, bytesIn: number): void => {
+    if (!this.enabled) return;
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    this.bytesIn += bytesIn;
+  };
+}
+
+function load(codec: string, filters: readonly object[], tally: Tally): WasmPlugin {
+  const configuration = JSON.stringify({
+    statPrefix: "bench", codec: { name: codec }, maxFrameSize: 4 * 1024 * 1024,
+    meta_protocol_filters: filters, ...(filters.length > 0 ? { route_config: ROUTES } : {}),
+  });
+  const plugin = WasmPlugin.load(
+    {
+      name: "bench", rootId: "bench", vmId: "bench", code: readFileSync(PRODUCT), failOpen: false,
+      vmConfiguration: new Uint8Array(0), pluginConfiguration: Buffer.from(configuration),
+    },
+    {
+      stats: new StatsStore(), log: (level, message) => level >= LogLevel.Warn && console.error(message),
+      sharedData: new SharedData(), cluster: () => undefined, onHostCall: tally.onHostCall,
+    },
+  );
+  // Time each export call the host makes (the module's allocator, called from inside host calls, is not one).
+  const vm = plugin.vm;
+  const call = vm.call.bind(vm);
+  vm.call = (name, contextId, ...args) => {
+    if (!tally.enabled) return call(name, contextId, ...args);
+    const start = process.hrtime.bigint();
+    const r = call(name, contextId, ...args);
+    tally.exportNs += process.hrtime.bigint() - start;
+    tally.exportCalls++;
+    return r;
+  };
+  return plugin;
+}
+
+/** The callbacks Envoy gives a read filter, over a connection that only records a close. */
+function callbacks(): ReadFilterCallbacks & { closed: boolean } {
+  const cb = {
+    closed: false,
+    connection: {
+      id: 1, remoteAddress: "127.0.0.1:1", localAddress: "127.0.0.1:2", filterState: new Map<string, string>(), open: true,
+      addConnectionCallbacks() {}, readDisable() {}, readEnabled: () => true, write() {},
+      close() {
+        cb.closed = true;
+      },
+    },
+    continueReading() {},
+    upstreamHost: () => "127.0.0.1:3",
+    setUpstreamHost() {},
+  };
+  return cb;
+}
+
+/** Sends `messages` requests in batches of `perCallback`, each batch's responses after it, counting the steady state. */
+function measure(plugin: WasmPlugin, tally: Tally, codec: string, perCallback: number): void {
+  const frames = PROTOCOLS[codec];
+  const ids = Array.from({ length: perCallback }, (_, i) => i + 1);
+  const requests = Buffer.concat(ids.map((id) => frames.request(PAYLOAD, id)));
+  const responses = Buffer.concat(ids.map((id) => frames.response(id)));
+  const filter = plugin.createFilter()!;
+  const cb = callbacks();
+  filter.initializeReadFilterCallbacks(cb);
+  filter.onNewConnection();
+  const data = new ByteBuffer();
+  const written = new ByteBuffer();
+  let passedBytes = 0;
+  const run = (batches: number) => {
+    for (let i = 0; i < batches; i++) {
+      data.add(requests);
+      filter.onData(data, false);
+      passedBytes += data.length;
+      data.drain(data.length);
+      written.add(responses);
+      filter.onWrite(written, false);
+      written.drain(written.length);
+    }
+    if (cb.closed) throw new Error(`${codec}: the module closed the connection: the frames did not decode`);
+  };
+  run(Math.max(2, Math.ceil(200 / perCallback))); // warm-up: the first request binds the route
+  passedBytes = 0;
+  tally.enabled = true;
+  run(Math.ceil(MESSAGES / perCallback));
+  tally.enabled = false;
+  // A module that held bytes back would make the counts look cheaper than they are.
+  if (passedBytes !== requests.length * Math.ceil(MESSAGES / perCallback)) throw new Error(`${codec}: requests were held back`);
+  filter.onEvent(ConnectionEvent.LocalClose);
+}
+
+interface Row {
+  codec: string;
+  filters: string;
+  shape: "alone" | "pipelined";
+  requestsPerCallback: number;
+  requests: number;
+  hostCallsPerRequest: number;
+  hostCallsByName: Record<string, number>;
+  bytesInPerRequest: number;
+  exportCallsPerRequest: number;
+  exportNsPerRequest: number;
+  withinTarget: boolean;
+}
+
+const rows: Row[] = [];
+const started = Date.now();
+for (const codec of Object.keys(PROTOCOLS)) {
+  for (const [filterName, filters] of Object.entries(FILTERS)) {
+    for (const shape of ["alone", "pipelined"] as const) {
+      const tally = new Tally();
+      const plugin = load(codec, filters, tally);
+      const perCallback = shape === "alone" ? 1 : PIPELINED;
+      measure(plugin, tally, codec, perCallback);
+      plugin.close();
+      const requests = Math.ceil(MESSAGES / perCallback) * perCallback;
+      const per = (n: number) => n / requests;
+      const total = [...tally.calls.values()].reduce((a, b) => a + b, 0);
+      rows.push({
+        codec, filters: filterName, shape, requestsPerCallback: perCallback, requests,
+        hostCallsPerRequest: per(total),
+        hostCallsByName: Object.fromEntries([...tally.calls].sort((a, b) => b[1] - a[1]).map(([n, c]) => [n, per(c)])),
+        bytesInPerRequest: per(tally.bytesIn),
+        exportCallsPerRequest: per(tally.exportCalls),
+        exportNsPerRequest: per(Number(tally.exportNs)),
+        withinTarget: per(total) <= TARGET[shape],
+      });
+    }
+  }
+}
+
+const f = (n: number, width: number, digits = 2) => n.toFixed(digits).padStart(width);
+console.log(`per request (request + response), ${MESSAGES} requests of ${PAYLOAD.length} B payload per row; target: <= ${TARGET.alone} alone, <= ${TARGET.pipelined} pipelined`);
+console.log("codec   filters                   shape     | host calls  target | bytes in | exports  ns in exports | host calls by name");
+for (const r of rows) {
+  const names = Object.entries(r.hostCallsByName).map(([n, c]) => `${n.replace(/^proxy_/, "")} ${c.toFixed(2)}`).join(", ");
+  console.log(
+    `${r.codec.padEnd(7)} ${r.filters.padEnd(25)} ${r.shape.padEnd(9)} | ${f(r.hostCallsPerRequest, 10)} ${(r.withinTarget ? "ok" : "over").padStart(7)} | ${f(r.bytesInPerRequest, 8, 1)} | ${f(r.exportCallsPerRequest, 7)} ${f(r.exportNsPerRequest, 14, 0)} | ${names}`,
+  );
+}
+const out = path.join(root, "bench/results/host-calls.json");
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, messages: MESSAGES, payloadBytes: PAYLOAD.length, target: TARGET, rows }, null, 2) + "\n");
+console.log(`written to ${path.relative(root, out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
