@@ -11,12 +11,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ByteBuffer } from "../host/network/buffer.ts";
-import { ConnectionEvent, type ReadFilterCallbacks } from "../host/network/filter.ts";
+import { ConnectionEvent } from "../host/network/filter.ts";
 import { StatsStore } from "../host/stats.ts";
 import { SharedData } from "../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../host/wasm/plugin.ts";
 import { LogLevel } from "../host/wasm/types.ts";
 import { PROTOCOLS } from "./frames.ts";
+import { detachedCallbacks } from "./detached-callbacks.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PRODUCT = path.join(root, "build/meta_protocol.wasm");
@@ -84,24 +85,6 @@ function load(codec: string, filters: readonly object[], tally: Tally): WasmPlug
   return plugin;
 }
 
-/** The callbacks Envoy gives a read filter, over a connection that only records a close. */
-function callbacks(): ReadFilterCallbacks & { closed: boolean } {
-  const cb = {
-    closed: false,
-    connection: {
-      id: 1, remoteAddress: "127.0.0.1:1", localAddress: "127.0.0.1:2", filterState: new Map<string, string>(), open: true,
-      addConnectionCallbacks() {}, readDisable() {}, readEnabled: () => true, write() {},
-      close() {
-        cb.closed = true;
-      },
-    },
-    continueReading() {},
-    upstreamHost: () => "127.0.0.1:3",
-    setUpstreamHost() {},
-  };
-  return cb;
-}
-
 /** Sends `messages` requests in batches of `perCallback`, each batch's responses after it, counting the steady state. */
 function measure(plugin: WasmPlugin, tally: Tally, codec: string, perCallback: number): void {
   const frames = PROTOCOLS[codec];
@@ -109,7 +92,7 @@ function measure(plugin: WasmPlugin, tally: Tally, codec: string, perCallback: n
   const requests = Buffer.concat(ids.map((id) => frames.request(PAYLOAD, id)));
   const responses = Buffer.concat(ids.map((id) => frames.response(id)));
   const filter = plugin.createFilter()!;
-  const cb = callbacks();
+  const cb = detachedCallbacks();
   filter.initializeReadFilterCallbacks(cb);
   filter.onNewConnection();
   const data = new ByteBuffer();

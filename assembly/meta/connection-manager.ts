@@ -33,6 +33,8 @@ export class ConnectionManager extends RequestOwner {
   private inDownstreamCallback: bool = false;
   private upstreamStarted: bool;
   private response: Message = new Message();
+  /** Decoded into but not (yet) a request: see nextRequest. */
+  private spare: ActiveRequest | null = null;
   private closed: bool = false;
   private finished: bool = false;
   /** The client ended its stream (half-close): no more downstream callbacks will come. */
@@ -76,7 +78,7 @@ export class ConnectionManager extends RequestOwner {
     this.inDownstreamCallback = true;
     let pos = s.skipDecided(s.resumeAt);
     while (pos < s.length && !this.closed) {
-      const request = new ActiveRequest(this);
+      const request = this.nextRequest();
       const message = request.message;
       s.input.seek(pos);
       const status = this.codec.decode(s.input, Direction.Downstream, message);
@@ -94,6 +96,17 @@ export class ConnectionManager extends RequestOwner {
     return this.closeIfDrained() ? false : go;
   }
 
+  /**
+   * The object the next frame is decoded into: a new one only once the previous one became a
+   * request, so an incomplete frame or a heartbeat costs no allocation.
+   */
+  private nextRequest(): ActiveRequest {
+    const spare = this.spare;
+    if (spare === null) return (this.spare = new ActiveRequest(this));
+    spare.message.reset();
+    return spare;
+  }
+
   /** Runs the chain on a decoded request at `pos`; returns where the next frame starts. */
   private onRequest(request: ActiveRequest, pos: i32): i32 {
     const message = request.message;
@@ -102,6 +115,7 @@ export class ConnectionManager extends RequestOwner {
       this.port.count(Stat.Heartbeat, 1);
       return this.requests.advance(pos, message.frameSize);
     }
+    this.spare = null; // it is a request now: the next frame gets a new object
     this.port.count(type == MessageType.Oneway ? Stat.RequestOneway : Stat.Request, 1);
     request.begin(pos, this.port.now());
     if (this.draining) {

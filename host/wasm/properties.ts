@@ -22,7 +22,8 @@ export function getProperty(vm: Vm, contextId: number, path: string): Buffer | u
       return Buffer.from(vm.spec.rootId);
     case "plugin_vm_id":
       return Buffer.from(vm.spec.vmId);
-    // Envoy's node attributes (the bootstrap's node): present whatever the context.
+    // Envoy's node attributes from the bootstrap's node, whatever the context
+    // (source/extensions/common/wasm/context.cc, Context::getProperty, PropertyToken::NODE).
     case "node\0id":
       return Buffer.from(vm.services.node?.id ?? "");
     case "node\0cluster":

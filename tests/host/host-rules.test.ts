@@ -102,6 +102,8 @@ test("properties as Envoy names them; set_property lands under wasm. and cannot 
     assert.equal(value("plugin_name"), "test");
     assert.equal(value("plugin_root_id"), "test");
     assert.equal(value("plugin_vm_id"), "test");
+    assert.equal(value("node.id"), "test-node", "the bootstrap's node");
+    assert.equal(value("node.cluster"), "test-cluster");
     assert.equal(value("upstream.address"), "status 1", "not before tcp_proxy has connected");
     assert.match(rules.filter((r) => r.startsWith("property upstream.address = "))[1], /127\.0\.0\.1:\d+$/);
     assert.ok(rules.includes("set_property color 0") && rules.includes("property color = blue"));

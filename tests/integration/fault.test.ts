@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { startMetaProxy, startPeer, type MetaProxy, type Peer } from "./support.ts";
+import { countingRelay, type CountingRelay } from "./counting-relay.ts";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -70,53 +70,6 @@ async function timedCalls(port: number, method: string, args: (i: number) => unk
 const hello = (i: number) => [`world-${i}`];
 const bytes = (i: number) => [Buffer.alloc(64, i)];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface CountingRelay {
-  port: number;
-  /** How many times `text` went from the proxy to the provider (each Dubbo request names its method once). */
-  count(text: string): number;
-  close(): Promise<void>;
-}
-
-/** A TCP relay to `targetPort` that keeps what each connection sent towards the provider. */
-async function countingRelay(targetPort: number): Promise<CountingRelay> {
-  const sent: Buffer[][] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const chunks: Buffer[] = [];
-    sent.push(chunks);
-    const upstream = net.connect({ port: targetPort, host: "127.0.0.1" });
-    sockets.add(client).add(upstream);
-    client.on("data", (d) => {
-      chunks.push(d);
-      upstream.write(d);
-    });
-    upstream.on("data", (d) => client.write(d));
-    client.on("end", () => upstream.end());
-    upstream.on("end", () => client.end());
-    for (const s of [client, upstream]) {
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on("close", () => sockets.delete(s));
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const occurrences = (haystack: Buffer, needle: Buffer) => {
-    let n = 0;
-    for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) n++;
-    return n;
-  };
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    count: (text) => sent.reduce((n, chunks) => n + occurrences(Buffer.concat(chunks), Buffer.from(text)), 0),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-}
 
 const injected = (proxy: MetaProxy, name: string) => proxy.envoy.stats.counter(`wasmcustom.meta_protocol.fault.${name}`);
 

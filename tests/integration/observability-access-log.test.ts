@@ -88,6 +88,7 @@ describe("access log lines and the gRPC access log service with the real Dubbo p
   test("one line and one ALS entry per call, with what the call was and what became of it", async () => {
     const hello = await consumer(envoy.listenerPort("test"), "sayHello", 5);
     const fail = await consumer(envoy.listenerPort("test"), "fail", 2);
+    assert.equal(fail.responses.filter((r) => r.ok).length, 0, "fail answers with an exception");
     const answered = hello.responses.filter((r) => r.ok).length;
     assert.equal(answered, 3, "the bucket holds 3 tokens");
 

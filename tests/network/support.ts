@@ -26,6 +26,7 @@ const HTTP2_OPTIONS = {
 
 export function bootstrapFor(o: ChainOptions): object {
   return {
+    node: { id: "test-node", cluster: "test-cluster" },
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
     static_resources: {
       listeners: [

@@ -209,7 +209,9 @@ export function proxy_on_new_connection(id: u32): i32 {
   connection = id;
   log("new_connection " + id.toString());
   if (mode == "properties") {
-    const names = ["source.address", "destination.address", "connection.id", "plugin_name", "plugin_root_id", "plugin_vm_id", "upstream.address"];
+    const names = [
+      "source.address", "destination.address", "connection.id", "plugin_name", "plugin_root_id", "plugin_vm_id", "upstream.address", "node.id", "node.cluster",
+    ];
     for (let i = 0; i < names.length; i++) log("property " + names[i] + " = " + property(names[i]));
     log("set_property color " + setProperty("color", "blue").toString());
     log("property color = " + property("color"));
