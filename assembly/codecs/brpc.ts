@@ -150,6 +150,11 @@ export class BrpcCodec extends Codec {
     return true;
   }
 
+  /** Requests and responses both carry RpcMeta.user_fields. */
+  mutatesResponses(): bool {
+    return true;
+  }
+
   /** The frame with the mutation's keys set in RpcMeta.user_fields; payload and attachment unchanged. */
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
     const frame = input.bytes(0, message.frameSize);

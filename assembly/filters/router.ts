@@ -17,7 +17,8 @@
 // `maxRequestsPerConnection` requests the next one drains the connection, and so does the first
 // request after `maxConnectionDuration` (from the connection's first request), or a wake-up then
 // when the connection is idle. A route's requestMutation is written into each request it matches,
-// by the codec, when it re-encodes it.
+// by the codec, when it re-encodes it; its responseMutation into the response to that request, for
+// codecs whose responses carry key/values (see Codec.mutatesResponses).
 import { logDebug } from "../abi/log";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
@@ -78,6 +79,8 @@ class Router extends MetaFilter {
     if (route === null) return r.reply(ErrorKind.RouteNotFound, "no route for this request");
     const mutation = route.requestMutation;
     for (let i = 0; i < mutation.length; i++) r.mutation.set(mutation[i].key, mutation[i].value);
+    const back = route.responseMutation;
+    for (let i = 0; i < back.length; i++) r.responseMutation.set(back[i].key, back[i].value);
     const upstream = this.services.upstream!;
     if (!upstream.started && upstream.boundCluster.length == 0) {
       const cluster = route.pick();

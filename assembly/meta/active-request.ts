@@ -57,6 +57,7 @@ export class ActiveRequest extends RequestView {
   private clusterName: string = "";
   private started: u64 = 0;
   private written: Mutation | null = null;
+  private writtenBack: Mutation | null = null;
   private handle: Held | null = null;
 
   constructor(readonly owner: RequestOwner) {
@@ -96,6 +97,17 @@ export class ActiveRequest extends RequestView {
   /** The mutation to encode, without making one. */
   get pendingMutation(): Mutation {
     const m = this.written;
+    return m === null ? NO_MUTATION : m;
+  }
+
+  get responseMutation(): Mutation {
+    let m = this.writtenBack;
+    if (m === null) this.writtenBack = m = new Mutation();
+    return m;
+  }
+  /** The response's mutation to encode, without making one. */
+  get pendingResponseMutation(): Mutation {
+    const m = this.writtenBack;
     return m === null ? NO_MUTATION : m;
   }
 

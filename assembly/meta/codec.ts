@@ -43,7 +43,10 @@ export abstract class Codec {
    */
   abstract decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus;
 
-  /** Re-serialises the frame at the start of `input` (already decoded into `message`) with `mutation` applied. */
+  /**
+   * Re-serialises the frame at the start of `input` (already decoded into `message`, whole) with
+   * `mutation` applied: a request, or a response where `mutatesResponses()`.
+   */
   abstract encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array;
 
   /** The protocol's error reply to `request`, as the server would send it. */
@@ -58,6 +61,15 @@ export abstract class Codec {
    */
   probeRequest(request: Message): Uint8Array | null {
     return null;
+  }
+
+  /**
+   * True when `encode` can write a mutation into a response too (its frames carry key/values both
+   * ways: Dubbo attachments, bRPC user_fields). A response that is to be mutated must be whole to
+   * be re-encoded, so the framework keeps it in the module until it is; other codecs never pay that.
+   */
+  mutatesResponses(): bool {
+    return false;
   }
 
   /** True for protocols without request ids (Redis): responses answer requests in order. */

@@ -45,6 +45,8 @@ export class ConnectionManager extends RequestOwner {
   private drainReason: string = "";
   /** Requests whose bytes are removed instead of forwarded (the connection is draining). */
   private dropped: Set<ActiveRequest> = new Set<ActiveRequest>();
+  /** Requests in flight whose responses are to be re-encoded with a mutation. */
+  private responseMutationsInFlight: i32 = 0;
 
   constructor(
     private port: ConnectionPort,
@@ -198,6 +200,7 @@ export class ConnectionManager extends RequestOwner {
       // Keys left to a lazy reader are not read once the frame's bytes are gone.
       r.message.metadata.forgetLazy();
       if (this.dropped.delete(r) || r.message.type != MessageType.Request) continue;
+      if (this.mutatesResponse(r)) this.responseMutationsInFlight++;
       this.inFlight.add(r);
       this.port.count(Stat.RequestActive, 1);
     }
@@ -287,17 +290,21 @@ export class ConnectionManager extends RequestOwner {
     this.closeIfDrained();
   }
 
-  /** on_upstream_data: responses are paired and shown to the filters; the write path never waits. */
+  /**
+   * on_upstream_data: responses are paired and shown to the filters. The write path never waits,
+   * except for a response to be mutated that is not whole yet: its bytes are taken out of Envoy's
+   * buffer and kept in the module until they are (see FrameStream.withhold).
+   */
   onUpstreamData(size: i32, endOfStream: bool): void {
     if (this.closed) return;
     const s = this.responses;
-    s.begin(size);
+    s.begin(size, endOfStream);
     this.inUpstreamCallback = true;
-    this.readResponses(s);
+    this.readResponses(s, endOfStream);
     this.inUpstreamCallback = false;
   }
 
-  private readResponses(s: FrameStream): void {
+  private readResponses(s: FrameStream, endOfStream: bool): void {
     let pos = s.skipDecided(0);
     while (pos < s.length) {
       const message = this.response;
@@ -310,14 +317,20 @@ export class ConnectionManager extends RequestOwner {
         this.fail("response: " + (status == DecodeStatus.Error ? this.codec.lastError : "the codec decoded a frame of no bytes"));
         return;
       }
-      pos = this.onResponse(pos);
+      pos = this.onResponse(pos, endOfStream);
       if (this.closed) return;
     }
-    // An incomplete header is copied for the next callback.
+    // An incomplete header is copied for the next callback; if it may start a response to mutate,
+    // it is held back instead, so that the response's head can still be rewritten.
+    if (pos < s.length && this.responseMutationsInFlight > 0 && !endOfStream && pos >= s.input.carried) s.withhold(pos, 0);
     s.passed(pos);
   }
 
-  private onResponse(pos: i32): i32 {
+  private mutatesResponse(r: ActiveRequest): bool {
+    return !r.pendingResponseMutation.isEmpty && this.codec.mutatesResponses();
+  }
+
+  private onResponse(pos: i32, endOfStream: bool): i32 {
     const s = this.responses;
     const message = this.response;
     const type = message.type;
@@ -332,6 +345,16 @@ export class ConnectionManager extends RequestOwner {
       this.port.count(Stat.ResponseUnpaired, 1);
       return s.advance(pos, message.frameSize);
     }
+    let frameSize = message.frameSize;
+    if (this.mutatesResponse(request) && request.localReply === null) {
+      if (pos + frameSize > s.length && !endOfStream && pos >= s.input.carried) {
+        // Not whole yet: it waits in the module, and is paired when it is.
+        s.withhold(pos, frameSize);
+        return pos;
+      }
+      frameSize = this.reencodeResponse(request, pos);
+    }
+    if (this.mutatesResponse(request)) this.responseMutationsInFlight--;
     this.inFlight.remove(request);
     this.port.count(Stat.RequestActive, -1);
     const reply = request.localReply;
@@ -347,7 +370,21 @@ export class ConnectionManager extends RequestOwner {
     this.port.count(message.status == ResponseStatus.Ok ? Stat.ResponseSuccess : Stat.ResponseError, 1);
     this.port.recordRequestTime((this.port.now() - request.startNanos) / 1_000_000);
     this.chain.runResponse(message, request, false);
-    return s.advance(pos, message.frameSize);
+    return s.advance(pos, frameSize);
+  }
+
+  /** Writes the request's response mutation into the whole response at `pos`; returns its new size. */
+  private reencodeResponse(request: ActiveRequest, pos: i32): i32 {
+    const s = this.responses;
+    const message = this.response;
+    if (pos < s.input.carried || pos + message.frameSize > s.length) {
+      this.port.logDebug("meta_protocol: response mutation skipped, the response's head already passed or its end never came");
+      return message.frameSize;
+    }
+    s.input.seek(pos);
+    const encoded = this.codec.encode(s.input, message, request.pendingResponseMutation);
+    s.replace(pos, pos + message.frameSize, encoded);
+    return encoded.length;
   }
 
   /**

@@ -8,7 +8,8 @@
 // with the protocol's error reply of an ErrorKind; the codec builds the bytes). The request's
 // bytes are written when it is released, so a mutation made by any filter, before or after a
 // pause, reaches the upstream. A response is read-only and carries the request it answers: Envoy
-// passes server bytes on in the same call (see envoy-wasm.md), so a response cannot wait.
+// passes server bytes on in the same call (see envoy-wasm.md), so a response cannot wait; what is
+// to be written into a response is decided with its request (`responseMutation`).
 import { JsonValue } from "./json";
 import { ConfigErrors } from "./config-errors";
 import { ErrorKind, Message, ResponseStatus } from "./message";
@@ -41,6 +42,11 @@ export abstract class RequestInfo {
 export abstract class RequestView extends RequestInfo {
   /** Keys and values the codec writes into the request when it passes on. */
   abstract get mutation(): Mutation;
+  /**
+   * Keys and values the codec writes into this request's response on its way back, for codecs
+   * whose responses carry them (Codec.mutatesResponses); set while the request passes the filters.
+   */
+  abstract get responseMutation(): Mutation;
   /** Records the route that matched and its cluster (the router does; metrics and logs read them). */
   abstract setRoute(name: string, cluster: string): void;
   /** Ends the request with a local reply: `return r.reply(ErrorKind.OverLimit, "...")`. */

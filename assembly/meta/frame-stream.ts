@@ -16,18 +16,54 @@ export class FrameStream {
     this.input = new PortInput(port);
   }
 
-  /** Undecided bytes taken out of Envoy's buffer before it went on from outside a data callback. */
+  /**
+   * Bytes taken out of Envoy's buffer (withhold) that go back in front of the next callback's:
+   * the first `withheldLength` bytes of `withheld`, whose size is the frame's when it is known.
+   */
   private withheld: Uint8Array | null = null;
+  private withheldLength: i32 = 0;
 
-  /** A data callback starts with `bufferSize` bytes in Envoy's buffer; withheld bytes go back in front of them. */
-  begin(bufferSize: i32): void {
+  /**
+   * A data callback starts with `bufferSize` bytes in Envoy's buffer; withheld bytes go back in
+   * front of them, unless the frame they start is still not whole: then the new bytes join them in
+   * guest memory and nothing passes (until `endOfStream`: then everything passes as it is).
+   */
+  begin(bufferSize: i32, endOfStream: bool = false): void {
     const withheld = this.withheld;
     if (withheld !== null) {
+      const held = this.withheldLength;
+      if (!endOfStream && held + bufferSize < withheld.length) {
+        this.port.fetch(0, bufferSize, withheld.subarray(held));
+        this.port.write(0, bufferSize, new Uint8Array(0));
+        this.withheldLength = held + bufferSize;
+        this.input.begin(0);
+        return;
+      }
       this.withheld = null;
-      this.port.write(0, 0, withheld);
-      bufferSize += withheld.length;
+      this.port.write(0, 0, withheld.subarray(0, held));
+      bufferSize += held;
     }
     this.input.begin(bufferSize);
+  }
+
+  /**
+   * Takes the bytes from `pos` to the end out of Envoy's buffer (rewritten whole: Envoy edits only
+   * at its ends) and keeps them for the next callback; `frameSize`, when known, is the size of the
+   * frame they start, which then waits in guest memory until whole. `pos` must not be in the carry.
+   */
+  withhold(pos: i32, frameSize: i32): void {
+    const carried = this.input.carried;
+    const size = this.length - carried;
+    const start = pos - carried;
+    const all = new Uint8Array(size);
+    this.port.fetch(0, size, all);
+    this.port.write(0, size, all.subarray(0, start));
+    const tail = size - start;
+    const kept = new Uint8Array(frameSize > tail ? frameSize : tail);
+    kept.set(all.subarray(start));
+    this.withheld = kept;
+    this.withheldLength = tail;
+    this.input.resized(start);
   }
 
   get length(): i32 {
@@ -83,17 +119,9 @@ export class FrameStream {
     const size = this.port.size;
     this.input.begin(size);
     const start = pos - this.input.carried;
-    if (!clientEnded && start >= 0 && start < size) {
-      // Continue passes the whole buffer: the undecided bytes are taken out first (the buffer is
-      // rewritten, Envoy edits only at its ends), so that no frame starts in bytes already gone.
-      const all = new Uint8Array(size);
-      this.port.fetch(0, size, all);
-      this.port.write(0, size, all.subarray(0, start));
-      this.withheld = all.slice(start);
-      this.input.dropCarry();
-      this.resumeAt = 0;
-      return;
-    }
+    // Continue passes the whole buffer: the undecided bytes are taken out first, so that no frame
+    // starts in bytes already gone.
+    if (!clientEnded && start >= 0 && start < size) this.withhold(pos, 0);
     this.passed(pos);
   }
 

@@ -40,6 +40,11 @@ export class KvRpcCodec extends Codec {
     return DecodeStatus.Done;
   }
 
+  /** Responses carry the same key/value header as requests. */
+  mutatesResponses(): bool {
+    return true;
+  }
+
   /** The frame with the mutation's keys set in its header (the framework calls it on whole frames). */
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
     const frame = input.bytes(0, message.frameSize);

@@ -142,11 +142,11 @@ export class Wire {
   }
 
   /** The server writes `bytes`: on_upstream_data, then they pass to the client. */
-  serverSends(bytes: Uint8Array): void {
+  serverSends(bytes: Uint8Array, endOfStream: bool = false): void {
     const up = this.port.up;
     up.data = bytes;
     up.reachable = true;
-    this.manager!.onUpstreamData(bytes.length, false);
+    this.manager!.onUpstreamData(bytes.length, endOfStream);
     const out = up.drain();
     for (let i = 0; i < out.length; i++) this.toClient.push(out[i]);
     up.reachable = false;

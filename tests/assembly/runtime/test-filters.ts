@@ -25,6 +25,17 @@ export class Mutator extends MetaFilter {
   }
 }
 
+/** Asks for `key=value` in the response to every request. */
+export class ResponseMutator extends MetaFilter {
+  constructor(private key: string, private value: string) {
+    super();
+  }
+  onRequest(r: RequestView): MessageAction {
+    r.responseMutation.set(this.key, this.value);
+    return MessageAction.Continue;
+  }
+}
+
 /** Records "<method of the request>/<response status>" for every response it sees. */
 export class ResponseRecorder extends MetaFilter {
   seen: string[] = [];

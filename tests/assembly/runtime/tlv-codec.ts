@@ -2,7 +2,7 @@
 //   length (u32 BE, bytes after it) | type (u8: 0 request, 1 response, 2 oneway, 6 heartbeat) |
 //   id (u32 BE) | status (u8, 0 ok) | text length (u8) | text "k=v;k=v" | payload
 // The codec is done as soon as the text is read (the payload may still be coming), answers with a
-// heartbeat as its probe, and re-encodes the text with a mutation.
+// heartbeat as its probe, and re-encodes the text of a request or a response with a mutation.
 import { Codec, DecodeStatus, Direction } from "../../../assembly/meta/codec";
 import { FrameInput } from "../../../assembly/meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../../../assembly/meta/message";
@@ -61,8 +61,12 @@ export function describe(bytes: u8[]): string {
 }
 
 export class TlvCodec extends Codec {
-  constructor(private byOrder: bool = false, maxFrameSize: i32 = 1 << 20) {
+  constructor(private byOrder: bool = false, maxFrameSize: i32 = 1 << 20, private writesResponses: bool = true) {
     super(maxFrameSize);
+  }
+
+  mutatesResponses(): bool {
+    return this.writesResponses;
   }
 
   decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
