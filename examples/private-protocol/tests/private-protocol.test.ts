@@ -1,7 +1,7 @@
 // The private-protocol example, built from its own folder as a user would, in the local host with
 // its own client and server: pipelined calls answer as direct ones do, the stream splits at any
 // byte, oneway calls arrive, a rate limit answers with the protocol's error, a mutation reaches
-// the server, and an oversize frame closes the connection and is counted.
+// the server, a response mutation reaches the client, and an oversize frame closes the connection and is counted.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import net from "node:net";
@@ -102,6 +102,23 @@ describe("examples/private-protocol built as a user builds it", () => {
       } finally {
         await splitter.close();
       }
+    } finally {
+      await routed.close();
+    }
+  });
+
+  test("a route's responseMutation is written into each response, also one of 512 KB that arrives in many reads", async () => {
+    const routed = await startMetaProxy({
+      wasm: module.wasm, codec: CODEC, statPrefix: "answered", upstreamPort: server.port, maxFrameSize: 2 * 1024 * 1024,
+      filters: [{ name: "aeraki.meta_protocol.filters.router", config: { routes: [{ route: { cluster: "upstream" }, responseMutation: [{ key: "served-by", value: "meta-protocol" }] }] } }],
+    });
+    try {
+      const direct = await client(server.port, "echo", 20, 8, 64);
+      assert.deepEqual(direct.responses.map((x) => x.servedBy), Array(20).fill("kvrpc-example-server"));
+      const r = await client(routed.port, "echo", 20, 8, 64);
+      assert.deepEqual(r.responses.map((x) => [x.servedBy, x.bytes, x.sum]), direct.responses.map((x) => ["meta-protocol", x.bytes, x.sum]));
+      const big = await client(routed.port, "echo", 4, 2, 512 * 1024);
+      assert.deepEqual(big.responses.map((x) => [x.servedBy, x.bytes]), Array(4).fill(["meta-protocol", 512 * 1024]));
     } finally {
       await routed.close();
     }
