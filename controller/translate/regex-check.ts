@@ -1,36 +1,44 @@
-// A first check of a route's regex (RE2 syntax, as Envoy's safe_regex): it must compile, and it
-// must not use what RE2 refuses although JavaScript accepts it (backreferences, lookaround). RE2
-// spellings JavaScript lacks ((?P<name>...), inline flags) are rewritten before compiling.
+// A route's regex (RE2 syntax, as Envoy's safe_regex) is checked by the module's own compiler
+// (assembly/regex/, built alone as build/regex-check.wasm by `npm run build`), so the controller
+// refuses exactly what the module would NACK, in the module's words; JavaScript's engine accepts
+// patterns RE2 refuses (a{1001}, backreferences, lookaround) and refuses some RE2 accepts.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const WASM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../build/regex-check.wasm");
+/** AssemblyScript's class id of String (~lib/rt/common.ts). */
+const STRING_ID = 2;
+
+interface Checker {
+  memory: WebAssembly.Memory;
+  __new(size: number, id: number): number;
+  regexError(pattern: number): number;
+}
+
+let checker: Checker | undefined;
+
+function load(): Checker {
+  if (checker) return checker;
+  let code: Buffer;
+  try {
+    code = readFileSync(WASM);
+  } catch {
+    throw new Error(`${path.relative(process.cwd(), WASM)} is missing: run \`npm run build\` first`);
+  }
+  const imports = { env: { abort: () => { throw new Error("regex checker aborted"); } } };
+  checker = new WebAssembly.Instance(new WebAssembly.Module(code), imports).exports as unknown as Checker;
+  return checker;
+}
 
 /** null when `pattern` passes, else why not. */
 export function checkRe2Regex(pattern: string): string | null {
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\") {
-      const next = pattern[i + 1] ?? "";
-      if (/[1-9]/.test(next)) return `backreference \\${next} at ${i}: RE2 has no backreferences`;
-      if (next === "k") return `named backreference at ${i}: RE2 has no backreferences`;
-      i++;
-    } else if (inClass) {
-      if (c === "]") inClass = false;
-    } else if (c === "[") {
-      inClass = true;
-      if (pattern[i + 1] === "]") i++; // a leading ] is a literal
-    } else if (c === "(" && pattern[i + 1] === "?") {
-      const rest = pattern.slice(i + 2);
-      if (/^(=|!|<=|<!)/.test(rest)) return `lookaround at ${i}: RE2 has no lookahead or lookbehind`;
-      if (rest.startsWith(">")) return `atomic group at ${i}: RE2 has no atomic groups`;
-    }
-  }
-  const forJs = pattern
-    .replace(/\(\?P</g, "(?<")
-    .replace(/\(\?[imsU]+\)/g, "")
-    .replace(/\(\?[imsU-]+:/g, "(?:");
-  try {
-    new RegExp(forJs);
-  } catch (e) {
-    return `not a valid regular expression: ${(e as Error).message}`;
-  }
-  return null;
+  const c = load();
+  const input = c.__new(pattern.length * 2, STRING_ID) >>> 0;
+  new Uint16Array(c.memory.buffer, input, pattern.length).set(Array.from(pattern, (_, i) => pattern.charCodeAt(i)));
+  const output = c.regexError(input) >>> 0;
+  // An AssemblyScript string: its byte length sits in the object header just before it.
+  const bytes = new Uint32Array(c.memory.buffer, output - 4, 1)[0];
+  const error = String.fromCharCode(...new Uint16Array(c.memory.buffer, output, bytes / 2));
+  return error === "" ? null : error;
 }

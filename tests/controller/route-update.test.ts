@@ -1,9 +1,10 @@
 // The controller end to end: `serve` on a folder of resources, the bootstrap `generate` writes run
 // in the local host, the module discovering its routes over the real gRPC stream. Editing the
 // MetaRouter file while Dubbo traffic flows moves new connections to the new route within a
-// second with no client error; a route the module refuses is NACKed (the controller sees why, the
-// module keeps its table); the controller going away and coming back leaves traffic on the last
-// good routes, then the stream reconnects and resyncs.
+// second with no client error; a regex the module would refuse is refused by the controller itself
+// (it checks with the module's compiler), and one sent by a control plane without that check is
+// NACKed (the xDS server sees why, the module keeps its table); the controller going away and
+// coming back leaves traffic on the last good routes, then the stream reconnects and resyncs.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,8 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { startController, type RunningController } from "../../controller/commands/serve.ts";
 import { readYamlDirectory } from "../../controller/resources/read.ts";
+import { startXdsServer } from "../../controller/xds/server.ts";
+import { createSnapshot } from "../../controller/xds/snapshot.ts";
 import { envoyBootstrap } from "../../controller/translate/bootstrap.ts";
 import { translate } from "../../controller/translate/translate.ts";
 import { startEnvoy, type EnvoyServer } from "../../host/main.ts";
@@ -25,7 +28,9 @@ const run = promisify(execFile);
 const HOST = "org.apache.dubbo.samples.basic.api.demoservice";
 const V1 = `outbound|20880|v1|${HOST}`;
 const V2 = `outbound|20880|v2|${HOST}`;
-const quiet = { out: () => {}, err: () => {} };
+/** What the controller reports (its problems, its versions). */
+const reported: string[] = [];
+const io = { out: (l: string) => void reported.push(l), err: (l: string) => void reported.push(l) };
 
 function resources(v1: number, v2: number, routes: string): string {
   return `apiVersion: networking.istio.io/v1beta1
@@ -87,7 +92,7 @@ describe("controller: live routes over route discovery", () => {
   const cx = (cluster: string) => envoy.stats.counter(`cluster.${cluster}.upstream_cx_total`);
   const module = (name: string) => envoy.stats.counter(`wasmcustom.meta_protocol.dubbo.${name}`);
   const write = (routes: string) => writeFileSync(file, resources(v1.port, v2.port, routes));
-  const serve = async (port: number) => startController({ dir, xdsPort: port, httpPort: 0, host: "127.0.0.1", wasm: "build/meta_protocol.wasm" }, quiet);
+  const serve = async (port: number) => startController({ dir, xdsPort: port, httpPort: 0, host: "127.0.0.1", wasm: "build/meta_protocol.wasm" }, io);
 
   before(async () => {
     [v1, v2] = await Promise.all([startPeer("tests/peers/dubbo-server.ts"), startPeer("tests/peers/dubbo-server.ts")]);
@@ -147,19 +152,38 @@ describe("controller: live routes over route discovery", () => {
     assert.ok(seen.some((s) => s.at < editedAt && s.cluster === "v1"));
   });
 
-  test("a route the module refuses is NACKed: the controller sees why, traffic stays on the last good table", async () => {
+  test("a regex the module would refuse is refused by the controller; sent by another control plane, the module NACKs it", async () => {
     const accepted = module("rds.update_success");
-    // RE2 refuses a repeat count over 1000; the module's matcher does too (the controller's check is JavaScript's).
-    write(toSubset("v1", "    match: {attributes: {method: {regex: \"a{1001}\"}}}\n"));
-    await until("a NACK", () => module("rds.update_rejected") >= 1);
-    const res = await fetch(`http://127.0.0.1:${controller!.httpPort}/status`);
-    const status = (await res.json()) as { proxies: Array<{ node: string; nacked?: { error: string } }> };
-    assert.match(String(status.proxies[0]?.nacked?.error), /regex/);
-    assert.equal(status.proxies[0].node, "meta-protocol-envoy", "the module sends the bootstrap's node.id");
-    assert.equal(module("rds.update_success"), accepted);
-    const before = cx(V2);
-    assert.equal(await callOnce(listener, 9000), 20);
-    assert.equal(cx(V2), before + 1, "still on the last good table (to v2)");
+    const version = controller!.version();
+    // RE2 refuses a repeat count over 1000 (JavaScript accepts it): the controller checks with the
+    // module's own compiler, reports the field and keeps the version in force.
+    reported.length = 0;
+    const bad = toSubset("v1", "    match: {attributes: {method: {regex: \"a{1001}\"}}}\n");
+    write(bad);
+    await until("the controller's refusal", () => reported.some((l) => l.includes("keeping version")));
+    assert.ok(reported.some((l) => /spec\.routes\[0\]\.match\.attributes\.method\.regex.*repetition count above 1000/.test(l)), reported.join("\n"));
+    assert.equal(controller!.version(), version);
+
+    // A control plane without that check sends the table anyway: the module NACKs it with the reason.
+    await controller!.close();
+    controller = undefined;
+    const other = await startXdsServer({ port: xdsPort, host: "127.0.0.1", log: () => {} });
+    try {
+      const table = translate(readYamlDirectory(dir)).plans.flatMap((plan) => plan.ports.map((port) => port.routeConfig));
+      other.setSnapshot(createSnapshot("other-1", table as never));
+      await until("a NACK", () => module("rds.update_rejected") >= 1, 10000);
+      const status = other.status();
+      assert.match(String(status[0]?.nacked?.error), /repetition count above 1000/);
+      assert.equal(status[0].node, "meta-protocol-envoy", "the module sends the bootstrap's node.id");
+      assert.equal(module("rds.update_success"), accepted);
+      const before = cx(V2);
+      assert.equal(await callOnce(listener, 9000), 20);
+      assert.equal(cx(V2), before + 1, "still on the last good table (to v2)");
+    } finally {
+      await other.close();
+    }
+    write(toSubset("v2"));
+    controller = await serve(xdsPort);
   });
 
   test("the controller goes away: traffic keeps the last good routes; it comes back: the stream resyncs", async () => {
