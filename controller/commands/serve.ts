@@ -10,13 +10,14 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { KubeSource } from "../kube/source.ts";
 import { ProblemReporter } from "../kube/events.ts";
 import type { KubeObject, SourcedObject } from "../kube/kinds.ts";
-import { METAROUTER_LABEL, WasmPluginApplier } from "../kube/wasm-plugins.ts";
+import { GeneratedObjectApplier, METAROUTER_LABEL } from "../kube/generated-objects.ts";
 import { istioXdsCluster, wasmPlugins } from "../translate/wasmplugin.ts";
 import { moduleHandler, moduleSha256, MODULE_URL_PATH } from "../module/serve.ts";
 import { formatProblem } from "../resources/problem.ts";
 import { readYamlDirectory } from "../resources/read.ts";
 import { translate, type Translation } from "../translate/translate.ts";
 import { createSnapshot, startXdsServer, type XdsServer } from "../xds/index.ts";
+import { earlyDataFilters } from "../translate/early-data.ts";
 import { kubeObjectsAsResources } from "./kube-resources.ts";
 import type { Command, CommandIO } from "./io.ts";
 
@@ -60,13 +61,16 @@ class Publisher {
   }
 }
 
-/** Each MetaRouter owns the WasmPlugins generated from it (applied with server-side apply, stale ones deleted). */
-async function applyPerMetaRouter(applier: WasmPluginApplier, objects: SourcedObject[], plugins: KubeObject[], io: CommandIO): Promise<void> {
+/**
+ * Each MetaRouter owns the objects generated from it, its WasmPlugins and the EnvoyFilters that give
+ * tcp_proxy early data (applied with server-side apply, stale ones deleted).
+ */
+async function applyPerMetaRouter(applier: GeneratedObjectApplier, objects: SourcedObject[], generated: KubeObject[], io: CommandIO): Promise<void> {
   for (const { object } of objects) {
     if (object.kind !== "MetaRouter") continue;
-    const mine = plugins.filter((p) => p.metadata.labels?.[METAROUTER_LABEL] === object.metadata.name && p.metadata.namespace === object.metadata.namespace);
-    const result = await applier.applyWasmPlugins(mine, object);
-    for (const e of result.errors) io.err(`wasmplugin: ${e.message}`);
+    const mine = generated.filter((g) => g.metadata.labels?.[METAROUTER_LABEL] === object.metadata.name && g.metadata.namespace === object.metadata.namespace);
+    const result = await applier.apply(mine, object);
+    for (const e of result.errors) io.err(`apply: ${e.message}`);
   }
 }
 
@@ -123,7 +127,7 @@ export async function startController(options: ServeOptions, io: CommandIO): Pro
     watcher = watchDirectory(dir, reload);
   } else if (options.kube !== undefined) {
     const config = options.kube;
-    const applier = new WasmPluginApplier(config);
+    const applier = new GeneratedObjectApplier(config);
     const reporter = new ProblemReporter(config);
     const sha256 = await moduleSha256(options.wasm);
     kube = new KubeSource({
@@ -138,7 +142,7 @@ export async function startController(options: ServeOptions, io: CommandIO): Pro
         }
         if (!publisher.publish(translation, "kubernetes")) return;
         const { plugins } = wasmPlugins(translation.plans, { url: options.moduleUrl ?? `http://${options.host}:${httpPort}${MODULE_URL_PATH}`, sha256, xdsCluster: options.xdsCluster });
-        void applyPerMetaRouter(applier, objects, plugins as unknown as KubeObject[], io);
+        void applyPerMetaRouter(applier, objects, [...plugins, ...earlyDataFilters(translation.plans)] as unknown as KubeObject[], io);
       },
     });
     kube.start();

@@ -19,6 +19,7 @@ export const DESTINATION_RULE: KindInfo = {
   group: "networking.istio.io", version: "v1beta1", kind: "DestinationRule", plural: "destinationrules",
 };
 export const WASM_PLUGIN: KindInfo = { group: "extensions.istio.io", version: "v1alpha1", kind: "WasmPlugin", plural: "wasmplugins" };
+export const ENVOY_FILTER: KindInfo = { group: "networking.istio.io", version: "v1alpha3", kind: "EnvoyFilter", plural: "envoyfilters" };
 export const EVENT: KindInfo = { group: "", version: "v1", kind: "Event", plural: "events" };
 
 /** The inputs KubeSource lists and watches across all namespaces. */

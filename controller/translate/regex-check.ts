@@ -27,7 +27,7 @@ function load(): Checker {
     throw new Error(`${path.relative(process.cwd(), WASM)} is missing: run \`npm run build\` first`);
   }
   const imports = { env: { abort: () => { throw new Error("regex checker aborted"); } } };
-  checker = new WebAssembly.Instance(new WebAssembly.Module(code), imports).exports as unknown as Checker;
+  checker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(code)), imports).exports as unknown as Checker;
   return checker;
 }
 

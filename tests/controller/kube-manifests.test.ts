@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
 import { checkAgainstSchema } from "../../controller/kube/crd-schema.ts";
+import { GENERATED_KINDS } from "../../controller/kube/generated-objects.ts";
 import { APPLICATION_PROTOCOL, EVENT, METAROUTER, WASM_PLUGIN, WATCHED_KINDS, type KindInfo } from "../../controller/kube/kinds.ts";
 
 const load = (file: string) => yaml.loadAll(readFileSync(`controller/manifests/${file}`, "utf8")) as any[];
@@ -157,7 +158,7 @@ test("the ClusterRole grants exactly what controller/kube/ does", () => {
   );
   const needed = [
     ...WATCHED_KINDS.map((info) => `${info.group}/${info.plural}: list,watch`),
-    `${WASM_PLUGIN.group}/${WASM_PLUGIN.plural}: create,delete,get,list,patch,watch`,
+    ...GENERATED_KINDS.map((info) => `${info.group}/${info.plural}: create,delete,get,list,patch,watch`),
     `${EVENT.group}/${EVENT.plural}: create`,
   ];
   assert.deepEqual(granted.sort(), needed.sort());

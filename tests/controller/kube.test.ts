@@ -1,16 +1,16 @@
-// KubeSource, WasmPluginApplier and ProblemReporter driven through the real @kubernetes/client-node
+// KubeSource, GeneratedObjectApplier and ProblemReporter driven through the real @kubernetes/client-node
 // against the in-process fake API server (tests/controller/fake-apiserver.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeApiServer, until } from "./fake-apiserver.ts";
 import { KubeSource } from "../../controller/kube/source.ts";
 import {
-  DESTINATION_RULE, EVENT, METAROUTER, WASM_PLUGIN, WATCHED_KINDS, type KubeObject, type SourcedObject,
+  DESTINATION_RULE, ENVOY_FILTER, EVENT, METAROUTER, WASM_PLUGIN, WATCHED_KINDS, type KubeObject, type SourcedObject,
 } from "../../controller/kube/kinds.ts";
-import { FIELD_MANAGER, MANAGED_BY_LABEL, METAROUTER_LABEL, WasmPluginApplier } from "../../controller/kube/wasm-plugins.ts";
+import { FIELD_MANAGER, GeneratedObjectApplier, MANAGED_BY_LABEL, METAROUTER_LABEL } from "../../controller/kube/generated-objects.ts";
 import { EVENT_REASON, ProblemReporter } from "../../controller/kube/events.ts";
 
-const ALL_KINDS = [...WATCHED_KINDS, WASM_PLUGIN, EVENT];
+const ALL_KINDS = [...WATCHED_KINDS, WASM_PLUGIN, ENVOY_FILTER, EVENT];
 
 function metaRouter(name: string, namespace = "meta-dubbo", subset = "v1"): KubeObject {
   return {
@@ -232,14 +232,14 @@ function wasmPlugin(name: string, namespace = "meta-dubbo"): KubeObject {
   };
 }
 
-test("applyWasmPlugins writes each plugin with server-side apply, owned by its MetaRouter, and deletes stale ones", () =>
+test("apply writes each generated object with server-side apply, owned by its MetaRouter, and deletes stale ones", () =>
   withFake(async (fake) => {
     const owner = fake.put(metaRouter("demo-route"));
     const other = fake.put(metaRouter("other-route"));
-    const applier = new WasmPluginApplier(fake.kubeConfig());
+    const applier = new GeneratedObjectApplier(fake.kubeConfig());
 
-    const first = await applier.applyWasmPlugins([wasmPlugin("demo-route-client"), wasmPlugin("demo-route-server")], owner);
-    assert.deepEqual(first, { applied: ["demo-route-client", "demo-route-server"], deleted: [], errors: [] });
+    const first = await applier.apply([wasmPlugin("demo-route-client"), wasmPlugin("demo-route-server")], owner);
+    assert.deepEqual(first, { applied: ["WasmPlugin/demo-route-client", "WasmPlugin/demo-route-server"], deleted: [], errors: [] });
     const patches = fake.requests.filter((request) => request.method === "PATCH");
     assert.deepEqual(patches.map((request) => request.path), [
       "/apis/extensions.istio.io/v1alpha1/namespaces/meta-dubbo/wasmplugins/demo-route-client",
@@ -262,10 +262,10 @@ test("applyWasmPlugins writes each plugin with server-side apply, owned by its M
     // Someone else's plugin carrying our labels (no ownerReference) and another MetaRouter's plugin survive.
     fake.put({ ...wasmPlugin("hand-made"), metadata: { name: "hand-made", namespace: "meta-dubbo",
       labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER, [METAROUTER_LABEL]: "demo-route" } } });
-    await applier.applyWasmPlugins([wasmPlugin("other-route-client")], other);
+    await applier.apply([wasmPlugin("other-route-client")], other);
 
-    const second = await applier.applyWasmPlugins([wasmPlugin("demo-route-client")], owner);
-    assert.deepEqual(second, { applied: ["demo-route-client"], deleted: ["demo-route-server"], errors: [] });
+    const second = await applier.apply([wasmPlugin("demo-route-client")], owner);
+    assert.deepEqual(second, { applied: ["WasmPlugin/demo-route-client"], deleted: ["WasmPlugin/demo-route-server"], errors: [] });
     assert.deepEqual(fake.list(WASM_PLUGIN).map((plugin) => plugin.metadata.name).sort(), ["demo-route-client", "hand-made", "other-route-client"]);
     const deletes = fake.requests.filter((request) => request.method === "DELETE");
     assert.deepEqual(deletes.map((request) => request.path), ["/apis/extensions.istio.io/v1alpha1/namespaces/meta-dubbo/wasmplugins/demo-route-server"]);
@@ -273,16 +273,35 @@ test("applyWasmPlugins writes each plugin with server-side apply, owned by its M
     assert.equal(list.query.labelSelector, `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${METAROUTER_LABEL}=demo-route`);
 
     // Nothing generated any more: all of the MetaRouter's plugins go.
-    const third = await applier.applyWasmPlugins([], owner);
-    assert.deepEqual(third.deleted, ["demo-route-client"]);
+    const third = await applier.apply([], owner);
+    assert.deepEqual(third.deleted, ["WasmPlugin/demo-route-client"]);
   }));
 
-test("applyWasmPlugins refuses a plugin outside its MetaRouter's namespace and reports API errors as values", () =>
+test("apply writes a MetaRouter's early-data EnvoyFilter beside its WasmPlugin, and deletes it when no longer generated", () =>
   withFake(async (fake) => {
     const owner = fake.put(metaRouter("demo-route"));
-    const applier = new WasmPluginApplier(fake.kubeConfig());
-    const result = await applier.applyWasmPlugins([wasmPlugin("elsewhere", "another-namespace"), wasmPlugin("demo-route-client")], owner);
-    assert.deepEqual(result.applied, ["demo-route-client"]);
+    const applier = new GeneratedObjectApplier(fake.kubeConfig());
+    const filter: KubeObject = {
+      apiVersion: "networking.istio.io/v1alpha3", kind: "EnvoyFilter", metadata: { name: "demo-route-early-data", namespace: "meta-dubbo" },
+      spec: { configPatches: [{ applyTo: "NETWORK_FILTER", patch: { operation: "MERGE", value: { name: "envoy.filters.network.tcp_proxy" } } }] },
+    };
+    const first = await applier.apply([wasmPlugin("demo-route-client"), filter], owner);
+    assert.deepEqual(first, { applied: ["WasmPlugin/demo-route-client", "EnvoyFilter/demo-route-early-data"], deleted: [], errors: [] });
+    const stored = fake.get(ENVOY_FILTER, "meta-dubbo", "demo-route-early-data")!;
+    assert.deepEqual(stored.spec, filter.spec);
+    assert.equal(stored.metadata.ownerReferences?.[0].uid, owner.metadata.uid);
+    assert.ok(fake.requests.some((r) => r.method === "PATCH" && r.path === "/apis/networking.istio.io/v1alpha3/namespaces/meta-dubbo/envoyfilters/demo-route-early-data"));
+    const second = await applier.apply([wasmPlugin("demo-route-client")], owner);
+    assert.deepEqual(second.deleted, ["EnvoyFilter/demo-route-early-data"]);
+    assert.equal(fake.get(ENVOY_FILTER, "meta-dubbo", "demo-route-early-data"), undefined);
+  }));
+
+test("apply refuses an object outside its MetaRouter's namespace and reports API errors as values", () =>
+  withFake(async (fake) => {
+    const owner = fake.put(metaRouter("demo-route"));
+    const applier = new GeneratedObjectApplier(fake.kubeConfig());
+    const result = await applier.apply([wasmPlugin("elsewhere", "another-namespace"), wasmPlugin("demo-route-client")], owner);
+    assert.deepEqual(result.applied, ["WasmPlugin/demo-route-client"]);
     assert.equal(result.errors.length, 1);
     assert.match(result.errors[0].message, /another-namespace\/elsewhere.*meta-dubbo/);
     assert.equal(fake.get(WASM_PLUGIN, "another-namespace", "elsewhere"), undefined);
@@ -290,9 +309,9 @@ test("applyWasmPlugins refuses a plugin outside its MetaRouter's namespace and r
     // A cluster without Istio's WasmPlugin kind: the failure comes back as an error, nothing throws.
     const noIstio = await FakeApiServer.start([METAROUTER, EVENT]);
     try {
-      const failed = await new WasmPluginApplier(noIstio.kubeConfig()).applyWasmPlugins([wasmPlugin("demo-route-client")], owner);
+      const failed = await new GeneratedObjectApplier(noIstio.kubeConfig()).apply([wasmPlugin("demo-route-client")], owner);
       assert.deepEqual(failed.applied, []);
-      assert.equal(failed.errors.length, 2); // the apply and the list of stale plugins
+      assert.equal(failed.errors.length, 3); // the apply, and the lists of stale WasmPlugins and EnvoyFilters
       assert.match(failed.errors[0].message, /apply WasmPlugin meta-dubbo\/demo-route-client/);
     } finally {
       await noIstio.close();
