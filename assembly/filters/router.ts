@@ -83,7 +83,7 @@ class Router extends MetaFilter {
     for (let i = 0; i < back.length; i++) r.responseMutation.set(back[i].key, back[i].value);
     const upstream = this.services.upstream!;
     if (!upstream.started && upstream.boundCluster.length == 0) {
-      const cluster = route.pick();
+      const cluster = route.pick(r.message.metadata);
       if (!upstream.chooseCluster(cluster)) return r.reply(ErrorKind.ClusterNotFound, "cannot choose cluster " + cluster);
       logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
     } else if (upstream.boundCluster.length > 0 && !route.names(upstream.boundCluster)) {

@@ -6,7 +6,9 @@
 // and the router's own `routes` list, where a match may also be MetaRouter's `attributes` and
 // `weightedClusters` a plain list of {name, weight}. A route may carry `"mismatch": "forward" |
 // "reject" | "drain"` (ours): what the router does when the route matches a request on a
-// connection already bound to a cluster the route cannot pick (see filters/router.ts).
+// connection already bound to a cluster the route cannot pick (see filters/router.ts). A route
+// action may carry `"hash_policy": ["key", ...]` (Aeraki's RouteAction.hash_policy, also
+// `hashPolicy`): metadata keys whose values pick the cluster (routing/metadata-hash.ts).
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
 import { JsonKind, JsonValue } from "../meta/json";
@@ -67,8 +69,11 @@ function parseRoute(value: JsonValue, at: string, errors: ConfigErrors): MetaRou
 }
 
 function parseAction(value: JsonValue, at: string, errors: ConfigErrors, route: MetaRoute): bool {
-  const t = new ConfigFields(value, at, errors, ["cluster", "weightedClusters"]);
+  const t = new ConfigFields(value, at, errors, ["cluster", "weightedClusters", "hashPolicy"]);
   if (!t.valid) return false;
+  const hashPolicy = parseHashPolicy(t, errors);
+  if (hashPolicy === null) return false;
+  route.hashPolicy = hashPolicy;
   if (t.has("cluster") == t.has("weightedClusters")) {
     errors.add(at, "needs exactly one of cluster, weighted_clusters");
     return false;
@@ -115,6 +120,23 @@ function parseAction(value: JsonValue, at: string, errors: ConfigErrors, route: 
     return false;
   }
   return true;
+}
+
+/** The optional `hashPolicy`: a list of non-empty metadata keys (empty when absent), or null with an error. */
+function parseHashPolicy(fields: ConfigFields, errors: ConfigErrors): string[] | null {
+  const keys: string[] = [];
+  const list = fields.field("hashPolicy", JsonKind.Array);
+  if (list === null) return fields.has("hashPolicy") ? null : keys;
+  for (let i = 0; i < list.items.length; i++) {
+    const item = list.items[i];
+    const at = fields.path("hashPolicy") + "[" + i.toString() + "]";
+    if (item.kind != JsonKind.String || item.string.length == 0) {
+      errors.add(at, "must be a non-empty metadata key");
+      return null;
+    }
+    keys.push(item.string);
+  }
+  return keys;
 }
 
 const MISMATCH_NAMES = ["forward", "reject", "drain"];

@@ -62,6 +62,11 @@ export class MetaRoute {
   weightedClusters: ClusterWeight[] = [];
   /** The sum of the weights, above zero when weightedClusters is set. */
   totalWeight: u64 = 0;
+  /**
+   * RouteAction.hash_policy: metadata keys whose values pick among the weighted clusters (see
+   * metadata-hash.ts); empty for smooth weighted round robin.
+   */
+  hashPolicy: string[] = [];
   requestMutation: KeyValue[] = [];
   responseMutation: KeyValue[] = [];
   mismatch: MismatchPolicy = MismatchPolicy.Unset;

@@ -1,10 +1,14 @@
 // The router's table, compiled from a RouteConfiguration (from the plugin configuration's
 // route_config, the router's own `routes`, or route discovery): first matching route wins; a
 // route names one cluster or weighted clusters, picked by smooth weighted round robin per worker
-// (as nginx and Envoy's WRR do), so a split is exact over every cycle of weights. A table is
-// replaced whole (route discovery swaps it between messages), never edited.
+// (as nginx and Envoy's WRR do), so a split is exact over every cycle of weights; or, when the
+// route has a hash policy and the request carries one of its keys, by the hash of those keys'
+// values (metadata-hash.ts): hash mod the total weight, walked over the weights in order, so equal
+// values always pick the same cluster. A table is replaced whole (route discovery swaps it
+// between messages), never edited.
 import { ConfigErrors } from "../meta/config-errors";
 import { Metadata } from "../meta/metadata";
+import { HashPolicy } from "./metadata-hash";
 import { MetadataMatch } from "./metadata-match";
 import { KeyValue, MetaRoute, MismatchPolicy, RouteConfiguration } from "./route-config";
 
@@ -24,12 +28,33 @@ export class Route {
     readonly responseMutation: KeyValue[],
     /** Unset: the router's own policy. */
     readonly mismatch: MismatchPolicy,
+    /** Null: round robin only. */
+    private hashPolicy: HashPolicy | null,
   ) {}
 
-  /** The next cluster by smooth weighted round robin: each gains its weight, the largest wins and pays the total. */
-  pick(): string {
+  /** The cluster for a request with `metadata`: by its hash policy's hash, else round robin. */
+  pick(metadata: Metadata): string {
     const clusters = this.clusters;
     if (clusters.length == 1) return clusters[0].name;
+    const policy = this.hashPolicy;
+    if (policy !== null && policy.hash(metadata)) return this.bucket(policy.value);
+    return this.next();
+  }
+
+  /** The cluster whose share of [0, total weight) holds `hash mod total weight`. */
+  private bucket(hash: u64): string {
+    const clusters = this.clusters;
+    let at = <i64>(hash % <u64>this.totalWeight);
+    for (let i = 0; i < clusters.length; i++) {
+      at -= clusters[i].weight;
+      if (at < 0) return clusters[i].name;
+    }
+    return unreachable();
+  }
+
+  /** The next cluster by smooth weighted round robin: each gains its weight, the largest wins and pays the total. */
+  private next(): string {
+    const clusters = this.clusters;
     let best: WeightedCluster | null = null;
     for (let i = 0; i < clusters.length; i++) {
       const c = clusters[i];
@@ -102,7 +127,8 @@ function compileRoute(spec: MetaRoute, at: string, errors: ConfigErrors): Route 
     return null;
   }
   const name = spec.name.length > 0 ? spec.name : "route-" + clusters[0].name;
-  return new Route(name, match, clusters, total, spec.requestMutation, spec.responseMutation, spec.mismatch);
+  const hash = spec.hashPolicy.length > 0 ? new HashPolicy(spec.hashPolicy) : null;
+  return new Route(name, match, clusters, total, spec.requestMutation, spec.responseMutation, spec.mismatch, hash);
 }
 
 /**

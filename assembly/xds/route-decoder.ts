@@ -155,6 +155,13 @@ class RouteDecoder {
         route.cluster = "";
         if (!this.weightedClusters(end, path + ".weighted_clusters", route)) return -1;
         kind = 1;
+      } else if (r.is(3, WIRE_LEN)) {
+        // hash_policy: Aeraki's RouteAction has `repeated string hash_policy`, but the route.proto
+        // we have does not show its number; 3, the next free field of RouteAction, is our choice
+        // (controller/proto/.../route.proto says the same).
+        const key = this.text(end, path + ".hash_policy[" + route.hashPolicy.length.toString() + "]", true);
+        if (key === null) return -1;
+        route.hashPolicy.push(key);
       } else if (!r.skip()) {
         break;
       }

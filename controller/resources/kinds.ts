@@ -21,6 +21,9 @@ const metaRoute = object({
   name: str,
   match: metaRouteMatch,
   route: list(object({ destination, weight: uint }, { required: ["destination"] })),
+  // Ours (Aeraki's RouteAction.hash_policy, which MetaRouter does not expose): metadata keys whose
+  // values pick the destination; non-empty keys are checked in translate/routers.ts.
+  hashPolicy: list(str),
   mirror: unsupported(destination, NO_MIRROR),
   mirrorPercentage: object({ value: num }),
   requestMutation: list(keyValue),

@@ -19,7 +19,10 @@ export interface RouteMatch {
   metadata: HeaderMatcher[];
 }
 
-export type RouteAction = { cluster: string } | { weighted_clusters: { clusters: { name: string; weight: number }[] } };
+export type RouteAction = ({ cluster: string } | { weighted_clusters: { clusters: { name: string; weight: number }[] } }) & {
+  /** Metadata keys whose values pick the cluster by hash (field 3, our number: see route.proto). */
+  hash_policy?: string[];
+};
 
 export interface KeyValue {
   key: string;

@@ -76,6 +76,14 @@ class RouterCompiler {
     return { weighted_clusters: { clusters: clusters.map((c) => ({ name: c.name!, weight: c.weight })) } };
   }
 
+  /** The route's `hashPolicy` keys ([] when absent); undefined after reporting an empty key. */
+  hashPolicy(route: any, path: FieldPath): string[] | undefined {
+    const keys: string[] = route.hashPolicy ?? [];
+    const empty = keys.findIndex((k) => k === "");
+    if (empty >= 0) return void this.report([...path, "hashPolicy", empty], "must be a non-empty metadata key");
+    return keys;
+  }
+
   routeConfig(service: MeshService, port: MetaPort): RouteConfiguration {
     const routes: Route[] = [];
     (this.router.spec.routes ?? []).forEach((r: any, i: number) => {
@@ -86,6 +94,9 @@ class RouterCompiler {
       const action = this.action(r, service, port, path);
       if (!action) return;
       const route: Route = match ? { name: r.name ?? `route-${i}`, match, route: action } : { name: r.name ?? `route-${i}`, route: action };
+      const hashPolicy = this.hashPolicy(r, path);
+      if (hashPolicy === undefined) return;
+      if (hashPolicy.length > 0) route.route.hash_policy = hashPolicy;
       if (r.requestMutation?.length) route.request_mutation = r.requestMutation.map((kv: any) => ({ key: kv.key, value: kv.value }));
       if (r.responseMutation?.length) route.response_mutation = r.responseMutation.map((kv: any) => ({ key: kv.key, value: kv.value }));
       routes.push(route);
