@@ -18,6 +18,7 @@ import { LazyMetadata, Metadata } from "../meta/metadata";
 import { INTERFACE, METHOD, PARAMETER_TYPES, VERSION } from "../meta/metadata-keys";
 import { Mutation } from "../meta/mutation";
 import { readU32, readU64 } from "./big-endian";
+import { RESPONSE_WITH_EXCEPTION, RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS, openMap, withResponseAttachments, writeMutatedMap } from "./dubbo-attachments";
 import { HessianReader, HessianWriter } from "./hessian2";
 
 export const DUBBO_HEADER_SIZE: i32 = 16;
@@ -42,10 +43,6 @@ export enum DubboStatus {
   ClientError = 90,
   ServerThreadpoolExhausted = 100,
 }
-
-/** First value of an OK response body: which kind of result follows (DubboCodec.RESPONSE_*). */
-const RESPONSE_WITH_EXCEPTION: i32 = 0;
-const RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS: i32 = 3;
 
 /** Which Dubbo status a protocol-neutral local reply becomes. */
 export function dubboStatusFor(kind: ErrorKind): DubboStatus {
@@ -122,16 +119,6 @@ function skipArguments(reader: HessianReader, layout: RequestLayout): bool {
   if (layout.argCount < 0) return false;
   for (let i = 0; i < layout.argCount; i++) if (!reader.skipValue()) return false;
   return true;
-}
-
-/** Starts an attachments map ('H', or 'M' with its type); true when one begins at the reader. */
-function openMap(reader: HessianReader): bool {
-  const tag = reader.byte();
-  if (tag == 0x48) return true;
-  if (tag != 0x4d) return false;
-  const typeTag = reader.peek();
-  if (HessianReader.isStringTag(typeTag)) return reader.readString(false) !== null;
-  return reader.readInt() >= 0;
 }
 
 /**
@@ -259,11 +246,25 @@ export class DubboCodec extends Codec {
     return out.toBytes();
   }
 
+  /** Requests and OK responses both carry attachments. */
+  mutatesResponses(): bool {
+    return true;
+  }
+
+  /**
+   * The frame with the mutation in its attachments: a request's map after its arguments, an OK
+   * hessian2 response's map after its result. Anything else, or a body that cannot be walked,
+   * passes unchanged.
+   */
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
     const frame = input.bytes(0, message.frameSize).slice();
-    const isRequest = message.type == MessageType.Request || message.type == MessageType.Oneway;
-    if (mutation.isEmpty || !isRequest || (frame[2] & SERIALIZATION_MASK) != HESSIAN2_SERIALIZATION_ID) return frame;
-    const rewritten = withAttachments(frame, mutation);
+    if (mutation.isEmpty || frame.length < DUBBO_HEADER_SIZE || (frame[2] & SERIALIZATION_MASK) != HESSIAN2_SERIALIZATION_ID) return frame;
+    let rewritten: Uint8Array | null = null;
+    if (message.type == MessageType.Request || message.type == MessageType.Oneway) {
+      rewritten = withAttachments(frame, mutation);
+    } else if (isOkResult(frame)) {
+      rewritten = withResponseAttachments(frame, DUBBO_HEADER_SIZE, mutation);
+    }
     return rewritten !== null ? rewritten : frame;
   }
 
@@ -283,62 +284,23 @@ export class DubboCodec extends Codec {
 }
 
 
+/** A response (not an event) with status OK: its body is a result kind and value. */
+function isOkResult(frame: Uint8Array): bool {
+  const flags = frame[2];
+  return (flags & (FLAG_REQUEST | FLAG_EVENT)) == 0 && frame[3] == DubboStatus.Ok;
+}
+
 /**
- * The request `frame` with its attachments map rewritten: keys in `mutation` replace the old
- * value or are added at the end; every other entry is copied byte for byte. Null when the body
- * cannot be walked to its attachments.
+ * The request `frame` with its attachments map rewritten (see writeMutatedMap). Null when the
+ * body cannot be walked to its attachments.
  */
 function withAttachments(frame: Uint8Array, mutation: Mutation): Uint8Array | null {
   const reader = new HessianReader(new MemoryInput(frame), DUBBO_HEADER_SIZE, frame.length, frame.length);
   const layout = new RequestLayout();
   if (!readRequestHead(reader, null, layout) || !skipArguments(reader, layout)) return null;
-  const mapStart = reader.pos;
-  // Dubbo writes a map; a null or absent map is rewritten as a new untyped one.
-  let entriesStart = mapStart;
-  let hadMap = false;
-  if (reader.atEnd || reader.peek() == 0x4e) {
-    if (!reader.atEnd) reader.pos++;
-  } else {
-    if (!openMap(reader)) return null;
-    hadMap = true;
-    entriesStart = reader.pos;
-  }
-
   const out = new HessianWriter(frame.length + 64 * (mutation.size + 1));
-  out.bytes(frame.subarray(0, mapStart));
-  if (hadMap) out.bytes(frame.subarray(mapStart, entriesStart));
-  else out.byte(0x48);
-  const written = new Array<bool>(mutation.size);
-  if (hadMap) {
-    while (true) {
-      const tag = reader.peek();
-      if (tag < 0) return null;
-      if (tag == 0x5a) {
-        reader.pos++;
-        break;
-      }
-      const keyStart = reader.pos;
-      let key: string | null = null;
-      if (HessianReader.isStringTag(tag)) key = reader.readString();
-      else reader.skipValue();
-      const valueStart = reader.pos;
-      if (reader.failed || !reader.skipValue()) return null;
-      const i = key !== null ? mutation.keys.indexOf(key) : -1;
-      if (i >= 0) {
-        out.bytes(frame.subarray(keyStart, valueStart));
-        out.string(mutation.values[i]);
-        written[i] = true;
-      } else {
-        out.bytes(frame.subarray(keyStart, reader.pos));
-      }
-    }
-  }
-  for (let i = 0; i < mutation.size; i++) {
-    if (written[i]) continue;
-    out.string(mutation.keys[i]);
-    out.string(mutation.values[i]);
-  }
-  out.byte(0x5a);
+  out.bytes(frame.subarray(0, reader.pos));
+  if (!writeMutatedMap(frame, reader, out, mutation)) return null;
   out.bytes(frame.subarray(reader.pos, frame.length));
   out.patchU32(12, <u32>(out.length - DUBBO_HEADER_SIZE));
   return out.toBytes();

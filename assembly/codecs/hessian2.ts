@@ -253,9 +253,17 @@ export class HessianReader {
       case 0x51: return this.readInt() >= 0; // Q reference to an earlier value
       case 0x41: // A binary chunk, more follow
       case 0x42: { // B final binary chunk
-        const n = this.uint(2);
-        if (n < 0 || !this.skip(<i32>n)) return false;
-        return tag == 0x42 || this.skipValue(depth + 1);
+        // Chunks follow one another (hessian.js writes 4 KB ones): a loop, not nesting, so a
+        // large binary value is not mistaken for deep nesting.
+        let chunk = tag;
+        while (true) {
+          const n = this.uint(2);
+          if (n < 0 || !this.skip(<i32>n)) return false;
+          if (chunk == 0x42) return true;
+          chunk = this.peek();
+          if (chunk != 0x41 && chunk != 0x42) return this.skipValue(depth); // the final chunk in a compact form
+          this.pos++;
+        }
       }
       case 0x43: { // C class definition, then the value that uses it
         if (this.readString(false) === null) return false;

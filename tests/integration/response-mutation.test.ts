@@ -1,11 +1,13 @@
 // Response mutation with real clients through the local host running build/meta_protocol.wasm: a
-// route's responseMutation reaches the client inside the response (bRPC RpcMeta.user_fields), also
-// for responses far larger than a read (they wait in the module until whole, then are re-encoded),
+// route's responseMutation reaches the client inside the response (Dubbo response attachments as
+// the real sofa-rpc-node / dubbo-remoting client decodes them, bRPC RpcMeta.user_fields), also for
+// responses far larger than a read (they wait in the module until whole, then are re-encoded),
 // with 16 calls in flight; responses to requests of other routes pass untouched.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { callWithAttachments } from "../peers/dubbo-response-attachments.ts";
 import { startMetaProxy, startPeer, type MetaProxy, type Peer } from "./support.ts";
 
 const run = promisify(execFile);
@@ -83,5 +85,49 @@ describe("response mutation, bRPC", () => {
     const r = await brpcClient(proxy.port, 20, 4, 64 * 1024, { tenant: "red" });
     assert.equal(r.ok, 20);
     for (const x of r.responses) assert.deepEqual(x.userFields, { tenant: "red" });
+  });
+});
+
+describe("response mutation, Dubbo", () => {
+  let provider: Peer;
+  let proxy: MetaProxy;
+  before(async () => {
+    provider = await startPeer("tests/peers/dubbo-server.ts");
+    proxy = await startMetaProxy({
+      codec: "dubbo",
+      upstreamPort: provider.port,
+      maxFrameSize: 2 * 1024 * 1024,
+      filters: [{
+        name: "aeraki.meta_protocol.filters.router",
+        config: {
+          routes: [
+            { name: "hello", match: { attributes: { method: { exact: "sayHello" } } }, route: { cluster: "upstream" },
+              responseMutation: [{ key: "served-by", value: "meta-protocol" }, { key: "zone", value: "z-1" }] },
+            { name: "echo", match: { attributes: { method: { exact: "echoBytes" } } }, route: { cluster: "upstream" },
+              responseMutation: [{ key: "served-by", value: "meta-protocol" }] },
+          ],
+        },
+      }],
+    });
+  });
+  after(async () => {
+    await proxy?.close();
+    await provider?.stop();
+  });
+
+  test("the real client decodes the route's responseMutation as the response's attachments", async () => {
+    const direct = await callWithAttachments(`127.0.0.1:${provider.port}`);
+    assert.deepEqual(direct.attachments, {});
+    const proxied = await callWithAttachments(`127.0.0.1:${proxy.port}`);
+    assert.equal(proxied.value, direct.value);
+    assert.deepEqual(proxied.attachments, { "served-by": "meta-protocol", zone: "z-1" });
+  });
+
+  test("a 300 KB response (many reads) is kept until whole, then arrives with its attachments and its bytes intact", async () => {
+    const data = Buffer.alloc(300 * 1024, 7);
+    const proxied = await callWithAttachments(`127.0.0.1:${proxy.port}`, { method: "echoBytes", args: [data], timeoutMs: 10000 });
+    assert.ok(Buffer.isBuffer(proxied.value));
+    assert.ok(data.equals(proxied.value as Buffer));
+    assert.deepEqual(proxied.attachments, { "served-by": "meta-protocol" });
   });
 });
