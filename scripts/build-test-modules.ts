@@ -25,3 +25,4 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith(".ts")).sort())
     stdio: "inherit",
   });
 }
+execFileSync(asc, [join(root, "tests/faults/modules/trap_filter.ts"), "--config", join(root, "tests/faults/modules/asconfig.json"), "-o", join(out, "trap_filter.wasm"), "--use", "abort=~lib/meta-protocol-wasm/assembly/abi/abort/abort", "--path", "tests/assembly/packages"], { cwd: root, stdio: "inherit" }); // tests/faults/trap.test.ts

@@ -10,6 +10,12 @@ import { FilterManager, type ManagedConnection } from "./filter-manager.ts";
 
 let nextConnectionId = 1;
 
+/**
+ * Envoy's default per_connection_buffer_limit_bytes: the write buffer's high watermark; its low
+ * watermark is half of it (WatermarkBuffer::setWatermarks).
+ */
+export const CONNECTION_BUFFER_LIMIT = 1024 * 1024;
+
 export class Connection implements ManagedConnection {
   readonly id = nextConnectionId++;
   readonly filterState = new Map<string, string>();
@@ -23,6 +29,7 @@ export class Connection implements ManagedConnection {
   private callbacks: ConnectionCallbacks[] = [];
   private closed = false;
   private readDisableCount = 0;
+  private aboveHighWatermark = false;
 
   constructor(
     private socket: net.Socket,
@@ -49,6 +56,7 @@ export class Connection implements ManagedConnection {
       this.readEnd = true;
       this.onRead();
     });
+    this.socket.on("drain", () => this.checkWriteWatermarks());
     this.socket.on("error", () => {}); // reported by close
     this.socket.on("close", () => this.onClosed(ConnectionEvent.RemoteClose));
   }
@@ -93,8 +101,25 @@ export class Connection implements ManagedConnection {
       const bytes = this.writeBuffer.toBuffer();
       this.writeBuffer.drain(bytes.length);
       this.socket.write(bytes);
+      this.checkWriteWatermarks();
     }
     if (this.writeEnd) this.socket.end();
+  }
+
+  /**
+   * ConnectionImpl::onWriteBufferHighWatermark / onWriteBufferLowWatermark: bytes not yet sent
+   * (here the socket's queue) above the limit, or back at half of it, tell the connection callbacks
+   * (tcp_proxy then read-disables the upstream, or enables it again).
+   */
+  private checkWriteWatermarks(): void {
+    const pending = this.socket.writableLength;
+    if (!this.aboveHighWatermark && pending > CONNECTION_BUFFER_LIMIT) {
+      this.aboveHighWatermark = true;
+      for (const c of this.callbacks) c.onAboveWriteBufferHighWatermark?.();
+    } else if (this.aboveHighWatermark && pending <= CONNECTION_BUFFER_LIMIT / 2) {
+      this.aboveHighWatermark = false;
+      for (const c of this.callbacks) c.onBelowWriteBufferLowWatermark?.();
+    }
   }
 
   /** Connection::close(FlushWrite): what was written is flushed, then the socket closes. */

@@ -18,6 +18,12 @@ export enum ConnectionEvent {
 /** Network::ConnectionCallbacks: told when the connection closes, in the order they were added. */
 export interface ConnectionCallbacks {
   onEvent(event: ConnectionEvent): void;
+  /**
+   * Network::ConnectionCallbacks::onAboveWriteBufferHighWatermark / onBelowWriteBufferLowWatermark:
+   * the bytes written to the connection and not yet sent passed the buffer limit, or fell back.
+   */
+  onAboveWriteBufferHighWatermark?(): void;
+  onBelowWriteBufferLowWatermark?(): void;
 }
 
 /** Network::Connection as a filter sees it. */

@@ -115,6 +115,20 @@ export class TcpProxy implements ReadFilter, ConnectionCallbacks {
   }
 
   /**
+   * Filter::DownstreamCallbacks::onAboveWriteBufferHighWatermark (tcp_proxy.cc; Envoy's
+   * source/docs/flow_control.md, "TCP implementation details"): the client is not
+   * reading fast enough, so the upstream is read-disabled until the client's buffer drains; the
+   * proxy's memory stays bounded by the buffer limit.
+   */
+  onAboveWriteBufferHighWatermark(): void {
+    this.upstream?.pause();
+  }
+
+  onBelowWriteBufferLowWatermark(): void {
+    this.upstream?.resume();
+  }
+
+  /**
    * Filter::onGenericPoolReady: records the upstream host for the chain, runs onUpstreamConnection,
    * then continueReading (iteration after tcp_proxy, the last filter: nothing more runs).
    */

@@ -72,6 +72,7 @@ export class WasmPlugin {
   }
 
   private setTickPeriod(ms: number): void {
+    this.vm.tickPeriodMs = ms;
     if (this.tick) clearInterval(this.tick);
     this.tick = null;
     if (ms > 0) {
@@ -92,7 +93,8 @@ export class WasmNetworkFilter implements ReadFilter, WriteFilter, ConnectionCal
   private streamFailed = false;
   private finished = false;
 
-  constructor(private vm: Vm) {
+  /** `vm` is readable for tests that check what a connection left in its VM (tests/faults). */
+  constructor(readonly vm: Vm) {
     this.id = vm.newContextId();
   }
 

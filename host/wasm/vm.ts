@@ -64,6 +64,8 @@ export class Vm {
   callouts: GrpcCallouts | null = null;
   /** Set by the plugin: proxy_set_tick_period_milliseconds on the root context. */
   setTickPeriod: (ms: number) => void = () => {};
+  /** The root context's tick period as last set (0: not ticking); read by tests, written only by the plugin. */
+  tickPeriodMs = 0;
   private depth = 0;
   private deferred: Array<() => void> = [];
 
