@@ -23,7 +23,7 @@ import { ConfigFields } from "../meta/config-fields";
 import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestView, ResponseView } from "../meta/filter";
 import { JsonValue } from "../meta/json";
 import { ResponseStatus } from "../meta/message";
-import { HostMetricSink } from "../observability/metric-sink";
+import { BatchingMetricSink, HostMetricSink, vmPendingCounters } from "../observability/metric-sink";
 import { localWorkload, pluginProtocol } from "../observability/proxy-identity";
 import { RequestMetrics } from "../observability/request-metrics";
 import { Naming, responseCode, responseFlags, StatNaming } from "../observability/stat-naming";
@@ -42,7 +42,9 @@ class MetricsConfig extends FilterConfig {
     let m = this.metrics;
     if (m === null) {
       const naming = new StatNaming(this.naming, localWorkload(this.reporter));
-      this.metrics = m = new RequestMetrics(naming, this.protocol, this.maxValues, new HostMetricSink());
+      // Counts wait with the plugin's own for its flush (stats.ts); duration samples go at once.
+      const sink = new BatchingMetricSink(new HostMetricSink(), vmPendingCounters());
+      this.metrics = m = new RequestMetrics(naming, this.protocol, this.maxValues, sink);
     }
     return m;
   }
@@ -71,6 +73,11 @@ class Metrics extends MetaFilter {
     const metrics = this.config.requestMetrics;
     metrics.record(request.message.metadata.get("method"), request.routeName, request.cluster, code, responseFlags(local, request.replyKind), durationMs);
   }
+}
+
+/** Whether `config` is this filter's: its duration histogram then stands for the core request_time_ms (stats.ts). */
+export function recordsRequestDurations(config: FilterConfig): bool {
+  return config instanceof MetricsConfig;
 }
 
 export class MetricsFactory extends FilterFactory {

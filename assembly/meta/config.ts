@@ -7,6 +7,8 @@
 // one or the other; both together is ours: the initial routes while discovery connects).
 // Every problem is reported with its field, and a configuration with any problem is refused as a
 // whole (Envoy then rejects the plugin), like Envoy refuses an invalid typed config.
+// `stats_flush_interval` (ours, a Duration such as "1s"): counters and gauges are sent from the
+// root's tick at that interval and when a connection closes, instead of at the end of every callback.
 import { CodecFactory } from "./codec";
 import { ConfigErrors } from "./config-errors";
 import { ConfigFields } from "./config-fields";
@@ -21,7 +23,9 @@ export const DEFAULT_MAX_FRAME_SIZE: i32 = 8 * 1024 * 1024;
 /** Frames are counted in i32 byte offsets; larger limits are refused. */
 const MAX_MAX_FRAME_SIZE: i64 = 1073741824;
 
-const KNOWN_FIELDS = ["statPrefix", "applicationProtocol", "codec", "maxFrameSize", "metaProtocolFilters", "routeConfig", "rds"];
+const KNOWN_FIELDS = ["statPrefix", "applicationProtocol", "codec", "maxFrameSize", "metaProtocolFilters", "routeConfig", "rds", "statsFlushInterval"];
+/** The tick period is u32 milliseconds; a day is plenty for a stats flush. */
+const MAX_STATS_FLUSH_MILLIS: i64 = 86400000;
 
 export class ConfiguredFilter {
   constructor(public name: string, public config: FilterConfig) {}
@@ -37,6 +41,8 @@ export class MetaProtocolConfig {
   routes: RouteSource = new RouteSource();
   /** Where route updates come from, if anywhere. */
   discovery: RouteDiscoveryConfig | null = null;
+  /** stats_flush_interval in milliseconds; 0 (absent) flushes the counters at the end of every callback. */
+  statsFlushMillis: u32 = 0;
 
   /** Whether any filter chooses the upstream cluster (the connection then waits for the first request). */
   get needsUpstreamChoice(): bool {
@@ -71,6 +77,7 @@ export function parseConfig(text: string): ConfigResult {
   if (prefix !== null) config.statPrefix = prefix;
   if (config.statPrefix.length == 0 && config.codec !== null) config.statPrefix = config.codec!.name;
   readMaxFrameSize(fields, config, errors);
+  readStatsFlushInterval(fields, config, errors);
   readFilters(fields, config, errors);
   readRoutes(fields, config, errors);
   return new ConfigResult(errors.isEmpty ? config : null, errors);
@@ -102,6 +109,18 @@ function readMaxFrameSize(fields: ConfigFields, config: MetaProtocolConfig, erro
     errors.add("maxFrameSize", "must be an integer from 1 to " + MAX_MAX_FRAME_SIZE.toString());
   } else {
     config.maxFrameSize = <i32>value.number;
+  }
+}
+
+function readStatsFlushInterval(fields: ConfigFields, config: MetaProtocolConfig, errors: ConfigErrors): void {
+  if (!fields.has("statsFlushInterval")) return;
+  const before = errors.messages.length;
+  const millis = fields.durationMillis("statsFlushInterval");
+  if (errors.messages.length > before) return;
+  if (millis < 1 || millis > MAX_STATS_FLUSH_MILLIS) {
+    errors.add("statsFlushInterval", "must be from 1ms to 24h, got " + millis.toString() + "ms");
+  } else {
+    config.statsFlushMillis = <u32>millis;
   }
 }
 

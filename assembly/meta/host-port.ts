@@ -2,7 +2,8 @@
 // proxy_get_buffer_bytes / proxy_set_buffer_bytes (Envoy's rules: see ports.ts), the clock read once
 // per callback, continue and close on the downstream stream, the cluster through Envoy's
 // `set_envoy_filter_state` foreign function (proxy_set_property cannot: it writes under `wasm.`),
-// and the counters summed in guest memory until the callback ends.
+// and the counters summed in guest memory until the callback ends (or, with stats_flush_interval,
+// until the root's tick or this connection's close: see stats.ts).
 import { callForeignFunction, closeStream, continueStream, currentTimeNanoseconds, getBufferBytesInto, getBufferSize, setBufferBytes } from "../abi/host";
 import { logDebug, logInfo, logWarn } from "../abi/log";
 import { BufferType, Status, StreamType } from "../abi/types";
@@ -32,6 +33,8 @@ export class HostConnectionPort extends ConnectionPort {
   private down: HostBuffer = new HostBuffer(BufferType.DownstreamData);
   private up: HostBuffer = new HostBuffer(BufferType.UpstreamData);
   private clockNanos: u64 = 0;
+  /** The connection is closing: its last counts go out at the end of this callback, tick or not. */
+  private closing: bool = false;
 
   constructor(private connectionId: u32, private stats: MetaStats) {
     super();
@@ -53,7 +56,8 @@ export class HostConnectionPort extends ConnectionPort {
   /** Every callback into the connection ends here: the clock is read afresh next time, counts go to Envoy. */
   endCallback(): void {
     this.clockNanos = 0;
-    this.stats.flush();
+    if (this.closing) this.stats.flush();
+    else this.stats.endCallback();
   }
 
   continueDownstream(): void {
@@ -76,6 +80,8 @@ export class HostConnectionPort extends ConnectionPort {
   }
 
   count(stat: Stat, delta: i64): void {
+    // connection_active goes down exactly once, when the connection is finished (connection.ts).
+    if (stat == Stat.ConnectionActive && delta < 0) this.closing = true;
     this.stats.add(stat, delta);
   }
 

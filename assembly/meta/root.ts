@@ -1,11 +1,13 @@
 // The plugin's root context: reads the configuration (refusing it whole, with every problem named,
 // as Envoy refuses an invalid typed config), defines the metrics, makes one MetaProtocolConnection
-// per TCP connection, runs route discovery, and drives the filters' wake-ups and discovery's
-// reconnections from its tick.
+// per TCP connection, runs route discovery, and drives the filters' wake-ups, discovery's
+// reconnections and, with stats_flush_interval, the stats flush from its one tick.
 import { RootContext, NetworkContext } from "../abi/context";
 import { currentTimeNanoseconds, getBufferBytes, getStatus, setEffectiveContext, setTickPeriod } from "../abi/host";
 import { logError, logInfo } from "../abi/log";
 import { BufferType, GrpcStatus } from "../abi/types";
+import { recordsRequestDurations } from "../filters/metrics";
+import { HostMetricSink, vmPendingCounters } from "../observability/metric-sink";
 import { RouteDiscovery } from "../routing/route-discovery";
 import { MetaProtocolConfig, parseConfig } from "./config";
 import { MetaProtocolConnection } from "./connection";
@@ -34,10 +36,34 @@ export class MetaProtocolRoot extends RootContext {
     }
     this.config = config;
     const prefix = config.statPrefix;
-    const stats = this.stats;
-    if (stats === null || stats.prefix != prefix) this.stats = new MetaStats(prefix);
+    let stats = this.stats;
+    if (stats === null || stats.prefix != prefix) {
+      // Counts still waiting for a tick belong to the old prefix: out with them, and the
+      // connections that keep counting there flush per callback (this tick no longer sees them).
+      if (stats !== null) {
+        stats.flush();
+        stats.flushOnTick = false;
+      }
+      this.stats = stats = new MetaStats(prefix, new HostMetricSink(), vmPendingCounters());
+    }
+    let metricsFilter = false;
+    for (let i = 0; i < config.filters.length; i++) {
+      if (recordsRequestDurations(config.filters[i].config)) metricsFilter = true;
+    }
+    const wasOnTick = stats.flushOnTick;
+    stats.configure(config.statsFlushMillis > 0, metricsFilter);
+    // Switching back to per-callback flushes: what waited goes now.
+    if (wasOnTick && !stats.flushOnTick) stats.flush();
     logInfo("meta_protocol." + prefix + ": codec " + config.codec!.name + ", " + config.filters.length.toString() + " filter(s)");
     this.startDiscovery(config);
+    this.scheduleTick();
+    return true;
+  }
+
+  /** The plugin is going away: nothing counted may stay behind. */
+  onDone(): bool {
+    const stats = this.stats;
+    if (stats !== null) stats.flush();
     return true;
   }
 
@@ -83,6 +109,17 @@ export class MetaProtocolRoot extends RootContext {
   }
 
   onTick(): void {
+    // A tick for the stats alone reads no clock: a VM without traffic makes no host call here.
+    const discovery = this.discovery;
+    const retryAt = discovery !== null ? discovery.retryAtNanos : 0;
+    if (this.wakes.length > 0 || retryAt != 0) this.runDue();
+    // Every tick flushes (wake-ups may tick more often than the interval: earlier, never later).
+    const stats = this.stats;
+    if (stats !== null && stats.flushOnTick) stats.flush();
+    this.scheduleTick();
+  }
+
+  private runDue(): void {
     const now = currentTimeNanoseconds();
     const due: Wake[] = [];
     const later: Wake[] = [];
@@ -92,22 +129,28 @@ export class MetaProtocolRoot extends RootContext {
       else later.push(wake);
     }
     this.wakes = later;
+    // Acting on a connection from the root's tick needs it as the effective context; wake-ups
+    // of one connection due together share one switch.
+    let effective = this.id;
     for (let i = 0; i < due.length; i++) {
       const wake = due[i];
       if (!this.connections.has(wake.connectionId)) continue;
-      // Acting on a connection from the root's tick needs it as the effective context.
-      setEffectiveContext(wake.connectionId);
+      if (effective != wake.connectionId) setEffectiveContext((effective = wake.connectionId));
       this.connections.get(wake.connectionId).wake(wake.filterIndex);
     }
-    setEffectiveContext(this.id);
+    if (effective != this.id) setEffectiveContext(this.id);
     const discovery = this.discovery;
     if (discovery !== null && discovery.retryAtNanos != 0 && discovery.retryAtNanos <= now) discovery.connect(now);
-    this.scheduleTick();
   }
 
-  /** Ticks as often as the nearest wake-up or reconnection needs, and not at all without one. */
+  /**
+   * Ticks as often as the nearest wake-up or reconnection needs, at least every stats flush
+   * interval when one is set, and not at all without any of them.
+   */
   private scheduleTick(): void {
-    let period: u32 = 0;
+    const config = this.config;
+    const flushMillis: u32 = config !== null ? config.statsFlushMillis : 0;
+    let period: u32 = flushMillis;
     const discovery = this.discovery;
     const retryAt = discovery !== null ? discovery.retryAtNanos : 0;
     if (this.wakes.length > 0 || retryAt != 0) {
@@ -121,8 +164,9 @@ export class MetaProtocolRoot extends RootContext {
         const wait = retryAt > now ? retryAt - now : 0;
         if (wait < nearest) nearest = wait;
       }
-      period = <u32>(nearest / 1_000_000);
-      if (period == 0) period = 1;
+      let wakeIn = <u32>min<u64>(nearest / 1_000_000, U32.MAX_VALUE);
+      if (wakeIn == 0) wakeIn = 1;
+      if (period == 0 || wakeIn < period) period = wakeIn;
     }
     if (period != this.tickMillis) {
       this.tickMillis = period;
