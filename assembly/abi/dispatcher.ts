@@ -37,6 +37,11 @@ function newRoot(id: u32): RootContext {
   return new UnregisteredRoot(id, rootId);
 }
 
+/** Connection contexts alive now (the collector scales its interval by them: see gc.ts). */
+export function openConnections(): i32 {
+  return connections.size;
+}
+
 export function createContext(id: u32, parentId: u32): void {
   if (parentId == 0) {
     roots.set(id, newRoot(id));

@@ -20,11 +20,13 @@ const MAX_DEPTH: i32 = 32;
 const MAX_METADATA_VALUE: i32 = 1024;
 
 /** Commands whose first argument is not a key (connection, server and pub/sub commands): no `key`. */
-const KEYLESS: string[] = [
+const KEYLESS_LIST: string[] = [
   "AUTH", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DBSIZE", "DISCARD", "ECHO", "EXEC", "FLUSHALL", "FLUSHDB",
   "FUNCTION", "HELLO", "INFO", "KEYS", "LASTSAVE", "MONITOR", "MULTI", "PING", "PSUBSCRIBE", "PUBLISH", "QUIT",
   "READONLY", "READWRITE", "RESET", "SAVE", "SCAN", "SCRIPT", "SELECT", "SUBSCRIBE", "TIME", "UNWATCH",
 ];
+const KEYLESS = new Set<string>();
+for (let i = 0; i < KEYLESS_LIST.length; i++) KEYLESS.add(KEYLESS_LIST[i]);
 
 const SPACE: u8 = 0x20;
 
@@ -167,6 +169,13 @@ export class RedisCodec extends Codec {
   private scanner: RespScanner = new RespScanner(this.maxFrameSize);
   /** Where metadata text is assembled before it becomes a string: no view or copy per frame. */
   private text: Uint8Array = new Uint8Array(MAX_METADATA_VALUE);
+  /**
+   * The last command name, its bytes and whether it takes a key: a connection mostly repeats a few
+   * commands, so the name is reused instead of decoded into a new string per request.
+   */
+  private lastCommand: string = "";
+  private lastCommandBytes: Uint8Array = new Uint8Array(0);
+  private lastCommandKeyless: bool = false;
 
   decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
     const s = this.scanner;
@@ -218,13 +227,24 @@ export class RedisCodec extends Codec {
       const c = input.byteAt(at + i);
       unchecked((text[i] = isCommand && c >= 0x61 && c <= 0x7a ? c - 0x20 : c));
     }
-    const word = String.UTF8.decodeUnsafe(text.dataStart, <usize>length);
     if (!isCommand) {
-      message.metadata.set(KEY, word);
+      message.metadata.set(KEY, String.UTF8.decodeUnsafe(text.dataStart, <usize>length));
       return false;
     }
-    message.metadata.set(METHOD, word);
-    return !KEYLESS.includes(word);
+    if (!this.isLastCommand(length)) {
+      this.lastCommand = String.UTF8.decodeUnsafe(text.dataStart, <usize>length);
+      this.lastCommandBytes = text.slice(0, length);
+      this.lastCommandKeyless = KEYLESS.has(this.lastCommand);
+    }
+    message.metadata.set(METHOD, this.lastCommand);
+    return !this.lastCommandKeyless;
+  }
+
+  /** Whether the `length` bytes in `text` are the last command's name. */
+  private isLastCommand(length: i32): bool {
+    const last = this.lastCommandBytes;
+    if (last.length != length) return false;
+    return memory.compare(last.dataStart, this.text.dataStart, <usize>length) == 0;
   }
 
   /** An inline command ("PING\r\n", "SET k v\r\n"): words separated by spaces. */

@@ -8,6 +8,15 @@ import { FrameInput } from "./input";
 /** Bytes fetched per window: enough for many small frames or one header, never a large payload. */
 const WINDOW: i32 = 4096;
 
+/**
+ * One window per VM, lent to the input that loaded it last: a window is only valid within one
+ * callback (begin and resized forget it) and one callback reads one connection, so a window per
+ * input (8 KB per connection) bought nothing. A view that bytes() returned is valid until another
+ * input reads: codecs read one input at a time.
+ */
+let sharedWindow: Uint8Array = new Uint8Array(WINDOW);
+let windowOwner: BufferedInput | null = null;
+
 export abstract class BufferedInput extends FrameInput {
   /** Copies `length` bytes at `start` of the host buffer into `into` (from its offset 0); returns bytes copied. */
   protected abstract fetch(start: i32, length: i32, into: Uint8Array): i32;
@@ -17,7 +26,6 @@ export abstract class BufferedInput extends FrameInput {
   private bufferSize: i32 = 0;
   /** Start of the current frame in the logical stream (carry then buffer). */
   private frameStart: i32 = 0;
-  private window: Uint8Array = new Uint8Array(WINDOW);
   private windowStart: i32 = 0;
   private windowLength: i32 = 0;
 
@@ -58,18 +66,18 @@ export abstract class BufferedInput extends FrameInput {
 
   bytes(offset: i32, length: i32): Uint8Array {
     const from = this.frameStart + offset;
-    if (from >= this.windowStart && from + length <= this.windowStart + this.windowLength) {
+    if (windowOwner === this && from >= this.windowStart && from + length <= this.windowStart + this.windowLength) {
       const at = from - this.windowStart;
-      return this.window.subarray(at, at + length);
+      return sharedWindow.subarray(at, at + length);
     }
     this.load(from, length);
-    return this.window.subarray(0, length);
+    return sharedWindow.subarray(0, length);
   }
 
   byteAt(offset: i32): u8 {
     const from = this.frameStart + offset;
-    if (from < this.windowStart || from >= this.windowStart + this.windowLength) this.load(from, 1);
-    return unchecked(this.window[from - this.windowStart]);
+    if (windowOwner !== this || from < this.windowStart || from >= this.windowStart + this.windowLength) this.load(from, 1);
+    return unchecked(sharedWindow[from - this.windowStart]);
   }
 
   /** Fills the window from logical position `from` with at least `length` bytes (more when cheap). */
@@ -77,16 +85,18 @@ export abstract class BufferedInput extends FrameInput {
     let want = length > WINDOW ? length : WINDOW;
     if (want > this.length - from) want = this.length - from;
     if (want < length) want = length;
-    if (this.window.length < want) this.window = new Uint8Array(want);
+    if (sharedWindow.length < want) sharedWindow = new Uint8Array(want);
+    const window = sharedWindow;
+    windowOwner = this;
     let filled = 0;
     // Carried bytes first.
     while (from + filled < this.carryLength && filled < want) {
-      this.window[filled] = this.carry[from + filled];
+      window[filled] = this.carry[from + filled];
       filled++;
     }
     if (filled < want) {
       const hostStart = from + filled - this.carryLength;
-      const into = filled == 0 ? this.window : this.window.subarray(filled);
+      const into = filled == 0 ? window : window.subarray(filled);
       filled += this.fetch(hostStart, want - filled, into);
     }
     this.windowStart = from;

@@ -5,7 +5,8 @@ import { ActiveRequest } from "./active-request";
 
 export class InFlightRequests {
   private byId: Map<u64, ActiveRequest> = new Map<u64, ActiveRequest>();
-  private inOrder: ActiveRequest[] = [];
+  /** Pairing by order: the requests from `head` on wait; answered slots are emptied, so the collector frees them. */
+  private inOrder: Array<ActiveRequest | null> = [];
   private head: i32 = 0;
 
   constructor(private pairsByOrder: bool) {}
@@ -34,7 +35,7 @@ export class InFlightRequests {
 
   /** The request that `requestId` answers (the oldest one when pairing by order), without removing it; null if none. */
   find(requestId: u64): ActiveRequest | null {
-    if (this.pairsByOrder) return this.head < this.inOrder.length ? this.inOrder[this.head] : null;
+    if (this.pairsByOrder) return this.head < this.inOrder.length ? unchecked(this.inOrder[this.head]) : null;
     return this.byId.has(requestId) ? this.byId.get(requestId) : null;
   }
 
@@ -47,6 +48,7 @@ export class InFlightRequests {
       else this.byId.set(request.message.requestId, next);
       return;
     }
+    unchecked((this.inOrder[this.head] = null));
     this.head++;
     // Drop the consumed prefix now and then instead of shifting on every response.
     if (this.head >= 64 && this.head * 2 >= this.inOrder.length) {

@@ -237,6 +237,9 @@ class FakeRequest extends RequestView {
   get mutation(): Mutation {
     return this.mut;
   }
+  get responseMutation(): Mutation {
+    return this.mut;
+  }
   setRoute(name: string, cluster: string): void {}
   reply(kind: ErrorKind, detail: string): MessageAction {
     this.kind = kind;

@@ -1,0 +1,118 @@
+// The module's cost per request as the number of open connections grows, through the real ABI
+// without sockets: C connections are opened on one VM (one Envoy worker) and pipelined Redis GETs
+// (16 per read, their 16 responses in one read) are sent round robin over them. Reported per C:
+// ns inside the module's exports per request (request + response), for the product module with
+// router + local rate limit + metrics, and for the no-op module; the module's extra cost is their
+// difference. Issue 12's target: that extra cost flat (within 20%) from 1 to 4,096 connections.
+//   npm run bench:connections     prints a table, writes bench/results/connection-scaling.json
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ByteBuffer } from "../host/network/buffer.ts";
+import { StatsStore } from "../host/stats.ts";
+import { SharedData } from "../host/wasm/shared-data.ts";
+import { WasmPlugin } from "../host/wasm/plugin.ts";
+import { LogLevel } from "../host/wasm/types.ts";
+import { detachedCallbacks } from "./detached-callbacks.ts";
+import { PROTOCOLS } from "./frames.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PRODUCT = process.env.MODULE ?? path.join(root, "build/meta_protocol.wasm");
+const NO_OP = path.join(root, "build/test-modules/sdk_passthrough.wasm");
+const CONNECTIONS = process.env.CONNECTIONS ? process.env.CONNECTIONS.split(",").map(Number) : [1, 16, 64, 256, 1024, 4096];
+const PER_READ = 16;
+const REQUESTS = Number(process.env.REQUESTS ?? 400_000);
+const PAYLOAD = Buffer.alloc(100, 0x61);
+const CODEC = "redis";
+
+const CONFIGURATION = JSON.stringify({
+  statPrefix: "bench", codec: { name: CODEC }, maxFrameSize: 4 * 1024 * 1024,
+  meta_protocol_filters: [
+    { name: "aeraki.meta_protocol.filters.local_ratelimit",
+      config: { stat_prefix: "bench", token_bucket: { max_tokens: 1_000_000_000, tokens_per_fill: 1_000_000_000, fill_interval: "1s" } } },
+    { name: "meta_protocol.filters.metrics" },
+    { name: "aeraki.meta_protocol.filters.router" },
+  ],
+  route_config: { name: "bench", routes: [{ name: "default", route: { cluster: "outbound|1|v1|bench.svc" } }] },
+});
+
+function load(code: Buffer, product: boolean): { plugin: WasmPlugin; nsInside: () => bigint } {
+  const plugin = WasmPlugin.load(
+    {
+      name: "bench", rootId: "bench", vmId: "bench", code, failOpen: false, vmConfiguration: new Uint8Array(0),
+      pluginConfiguration: Buffer.from(product ? CONFIGURATION : ""),
+    },
+    {
+      stats: new StatsStore(), log: (level, message) => level >= LogLevel.Warn && console.error(message), logLevel: LogLevel.Info,
+      sharedData: new SharedData(), cluster: () => undefined,
+    },
+  );
+  let ns = 0n;
+  const vm = plugin.vm;
+  const call = vm.call.bind(vm);
+  vm.call = (name, contextId, ...args) => {
+    const start = process.hrtime.bigint();
+    const r = call(name, contextId, ...args);
+    ns += process.hrtime.bigint() - start;
+    return r;
+  };
+  return { plugin, nsInside: () => ns };
+}
+
+/** ns inside the module per request (request + response) with `connections` open, after a warm-up. */
+function measure(code: Buffer, product: boolean, connections: number): { ns: number; pages: number } {
+  const { plugin, nsInside } = load(code, product);
+  const frames = PROTOCOLS[CODEC];
+  const requests = Buffer.concat(Array.from({ length: PER_READ }, (_, i) => frames.request(PAYLOAD, i + 1)));
+  const responses = Buffer.concat(Array.from({ length: PER_READ }, (_, i) => frames.response(i + 1)));
+  const open = Array.from({ length: connections }, () => {
+    const filter = plugin.createFilter()!;
+    filter.initializeReadFilterCallbacks(detachedCallbacks());
+    filter.onNewConnection();
+    return filter;
+  });
+  const data = new ByteBuffer();
+  const written = new ByteBuffer();
+  const round = (reads: number) => {
+    for (let i = 0; i < reads; i++) {
+      const filter = open[i % connections];
+      data.add(requests);
+      filter.onData(data, false);
+      data.drain(data.length);
+      written.add(responses);
+      filter.onWrite(written, false);
+      written.drain(written.length);
+    }
+  };
+  // Every connection has carried traffic (its objects exist), and V8 has tiered up.
+  round(Math.max(connections * 2, 2000));
+  const reads = Math.ceil(REQUESTS / PER_READ);
+  const before = nsInside();
+  round(reads);
+  const ns = Number(nsInside() - before) / (reads * PER_READ);
+  return { ns, pages: plugin.vm.memory.buffer.byteLength / 65536 };
+}
+
+const product = readFileSync(PRODUCT);
+const noop = readFileSync(NO_OP);
+const rows = [];
+console.log(`redis GET pipelined ${PER_READ} per read, ${REQUESTS} requests per row; ns inside the module per request (request + response)`);
+console.log("connections  product  no-op  extra  extra vs 1 conn  wasm pages");
+let extraAtOne = 0;
+for (const c of CONNECTIONS) {
+  const p = measure(product, true, c);
+  const n = measure(noop, false, c);
+  const extra = p.ns - n.ns;
+  if (c === 1) extraAtOne = extra;
+  rows.push({ connections: c, productNs: p.ns, noopNs: n.ns, extraNs: extra, extraVsOneConnection: extra / extraAtOne, wasmPages: p.pages });
+  console.log(`${String(c).padStart(11)} ${p.ns.toFixed(0).padStart(8)} ${n.ns.toFixed(0).padStart(6)} ${extra.toFixed(0).padStart(6)} ${(extra / extraAtOne).toFixed(2).padStart(16)}x ${String(p.pages).padStart(11)}`);
+}
+const out = path.join(root, "bench/results/connection-scaling.json");
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({
+  measuredAt: new Date().toISOString(), node: process.version,
+  module: createHash("sha256").update(product).digest("hex").slice(0, 16),
+  codec: CODEC, perRead: PER_READ, requestsPerRow: REQUESTS, target: "extra ns per request within 20% from 1 to 4096 connections", rows,
+}, null, 2) + "\n");
+console.log(`wrote ${path.relative(root, out)}`);
