@@ -1,21 +1,33 @@
-// Logging at Envoy's levels (the wasm log lines appear under Envoy's `wasm` logger).
+// Logging at Envoy's levels (the wasm log lines appear under Envoy's `wasm` logger). The host's
+// level is read at most once per callback (exports.ts forgets it when each callback ends, so a
+// change is followed from the next one): trace, debug and info lines the level drops cost no host
+// call, and callers that build a line check logEnabled first, so it is not even built.
 import { getLogLevel, log } from "./host";
 import { LogLevel } from "./types";
 
-/** Whether Envoy keeps messages at `level`: check before building an expensive message. */
-export function logEnabled(level: LogLevel): bool {
-  return level >= getLogLevel();
+let level: i32 = -1;
+
+/** Forgets the host's level read during this callback. */
+export function forgetLogLevel(): void {
+  level = -1;
+}
+
+/** Whether Envoy keeps messages at `at`: check before building an expensive message. */
+export function logEnabled(at: LogLevel): bool {
+  if (level < 0) level = getLogLevel();
+  return at >= level;
 }
 
 export function logTrace(message: string): void {
-  log(LogLevel.Trace, message);
+  if (logEnabled(LogLevel.Trace)) log(LogLevel.Trace, message);
 }
 export function logDebug(message: string): void {
-  log(LogLevel.Debug, message);
+  if (logEnabled(LogLevel.Debug)) log(LogLevel.Debug, message);
 }
 export function logInfo(message: string): void {
-  log(LogLevel.Info, message);
+  if (logEnabled(LogLevel.Info)) log(LogLevel.Info, message);
 }
+/** Warnings and worse are kept at every level but `off`: logged without asking the level. */
 export function logWarn(message: string): void {
   log(LogLevel.Warn, message);
 }

@@ -19,7 +19,8 @@
 // when the connection is idle. A route's requestMutation is written into each request it matches,
 // by the codec, when it re-encodes it; its responseMutation into the response to that request, for
 // codecs whose responses carry key/values (see Codec.mutatesResponses).
-import { logDebug } from "../abi/log";
+import { logDebug, logEnabled } from "../abi/log";
+import { LogLevel } from "../abi/types";
 import { ConfigErrors } from "../meta/config-errors";
 import { ConfigFields } from "../meta/config-fields";
 import { FilterConfig, FilterFactory, FilterServices, MessageAction, MetaFilter, RequestView } from "../meta/filter";
@@ -85,7 +86,7 @@ class Router extends MetaFilter {
     if (!upstream.started && upstream.boundCluster.length == 0) {
       const cluster = route.pick(r.message.metadata);
       if (!upstream.chooseCluster(cluster)) return r.reply(ErrorKind.ClusterNotFound, "cannot choose cluster " + cluster);
-      logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
+      if (logEnabled(LogLevel.Debug)) logDebug("router: connection " + this.services.connectionId.toString() + " -> " + cluster + " (route " + route.name + ")");
     } else if (upstream.boundCluster.length > 0 && !route.names(upstream.boundCluster)) {
       return this.mismatch(r, route, upstream.boundCluster);
     }
@@ -95,14 +96,15 @@ class Router extends MetaFilter {
 
   private mismatch(r: RequestView, route: Route, bound: string): MessageAction {
     this.services.countRouteMismatch();
-    const detail = "route " + route.name + " wants cluster " + route.clusterNames() + ", connection bound to " + bound;
     const policy = route.mismatch != MismatchPolicy.Unset ? route.mismatch : this.policy.mismatch;
-    if (policy == MismatchPolicy.Reject) return r.reply(ErrorKind.ClusterNotFound, detail);
+    if (policy == MismatchPolicy.Reject) return r.reply(ErrorKind.ClusterNotFound, mismatchDetail(route, bound));
     if (policy == MismatchPolicy.Drain) {
-      this.services.drainConnection(detail);
+      this.services.drainConnection(mismatchDetail(route, bound));
       return MessageAction.Continue;
     }
-    logDebug("router: connection " + this.services.connectionId.toString() + ": " + detail + ", forwarded there");
+    if (logEnabled(LogLevel.Debug)) {
+      logDebug("router: connection " + this.services.connectionId.toString() + ": " + mismatchDetail(route, bound) + ", forwarded there");
+    }
     r.setRoute(route.name, bound);
     return MessageAction.Continue;
   }
@@ -125,6 +127,10 @@ class Router extends MetaFilter {
   onTimer(): void {
     this.services.drainConnection("maxConnectionDuration reached");
   }
+}
+
+function mismatchDetail(route: Route, bound: string): string {
+  return "route " + route.name + " wants cluster " + route.clusterNames() + ", connection bound to " + bound;
 }
 
 export class RouterFactory extends FilterFactory {

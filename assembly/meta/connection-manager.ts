@@ -180,21 +180,21 @@ export class ConnectionManager extends RequestOwner {
   }
 
   /**
-   * Writes every buffered request's decision into Envoy's buffer (back to front, so earlier
-   * positions hold), then tracks the requests that expect an answer, in stream order. Returns
-   * `pos` moved by the size changes.
+   * Writes every buffered request's decision into Envoy's buffer (the edits are queued in stream
+   * order and written with one rewrite), then tracks the requests that expect an answer, in stream
+   * order. Returns `pos` moved by the size changes.
    */
   private decide(pos: i32): i32 {
     const s = this.requests;
     const buffered = this.buffered;
-    for (let i = buffered.length - 1; i >= 0 && !this.closed; i--) {
+    for (let i = 0; i < buffered.length && !this.closed; i++) {
       const r = unchecked(buffered[i]);
-      const before = s.length;
       if (this.dropped.has(r)) this.removeDropped(r);
       else if (r.state == RequestState.Replied) this.replaceWithProbe(r);
       else if (!r.pendingMutation.isEmpty) this.reencode(r);
-      pos += s.length - before;
     }
+    if (this.closed) return pos;
+    pos += s.applyEdits();
     for (let i = 0; i < buffered.length; i++) {
       const r = unchecked(buffered[i]);
       // Keys left to a lazy reader are not read once the frame's bytes are gone.
@@ -215,8 +215,7 @@ export class ConnectionManager extends RequestOwner {
       return;
     }
     s.input.seek(r.offset);
-    const encoded = this.codec.encode(s.input, r.message, r.pendingMutation);
-    s.replace(r.offset, r.frameEnd, encoded);
+    s.queueFrame(r.offset, r.message.frameSize, this.codec.encode(s.input, r.message, r.pendingMutation));
   }
 
   /** A request of a draining connection: its bytes are removed, also the part still to come. */
@@ -225,7 +224,7 @@ export class ConnectionManager extends RequestOwner {
       this.fail("drained request already partly passed: " + this.drainReason);
       return;
     }
-    this.requests.replaceFrame(r.offset, r.message.frameSize, new Uint8Array(0));
+    this.requests.queueFrame(r.offset, r.message.frameSize, new Uint8Array(0));
   }
 
   /**
@@ -246,7 +245,7 @@ export class ConnectionManager extends RequestOwner {
     }
     this.port.count(Stat.LocalReply, 1);
     if (!oneway) r.localReply = this.codec.errorReply(message, r.replyKind, r.replyDetail);
-    s.replaceFrame(r.offset, message.frameSize, probe);
+    s.queueFrame(r.offset, message.frameSize, probe);
   }
 
   resume(request: ActiveRequest): void {

@@ -4,6 +4,11 @@
 import { PortInput } from "./port-input";
 import { BufferPort } from "./ports";
 
+/** A replacement of logical bytes [from, to) waiting in applyEdits. */
+class Edit {
+  constructor(readonly from: i32, readonly to: i32, readonly data: Uint8Array) {}
+}
+
 export class FrameStream {
   readonly input: PortInput;
   /** Where decoding resumes: bytes before it are decided but still in Envoy's buffer (paused). */
@@ -147,6 +152,58 @@ export class FrameStream {
       this.port.write(0, size, edited);
     }
     this.input.resized(size - (end - start) + data.length);
+  }
+
+  private edits: Edit[] = [];
+
+  /**
+   * Queues putting `bytes` in place of the frame of `frameSize` bytes at `pos` (the part of it
+   * still to come will be dropped); applyEdits writes every queued edit at once. `pos` must not be
+   * in the carry, and queued edits must come in stream order.
+   */
+  queueFrame(pos: i32, frameSize: i32, bytes: Uint8Array): void {
+    const end = pos + frameSize;
+    const here = this.length;
+    this.edits.push(new Edit(pos, end < here ? end : here, bytes));
+    if (end > here) this.dropNext(end - here);
+  }
+
+  /**
+   * Writes the queued edits into Envoy's buffer with one rewrite (one edit at its start is a
+   * drain-and-prepend), instead of one rewrite per edited frame; returns how much the buffer's
+   * size changed.
+   */
+  applyEdits(): i32 {
+    const edits = this.edits;
+    if (edits.length == 0) return 0;
+    this.edits = [];
+    const carried = this.input.carried;
+    const size = this.length - carried;
+    const first = unchecked(edits[0]);
+    if (edits.length == 1) {
+      this.replace(first.from, first.to, first.data);
+      return this.length - carried - size;
+    }
+    let edited = size;
+    for (let i = 0; i < edits.length; i++) edited += unchecked(edits[i]).data.length - (unchecked(edits[i]).to - unchecked(edits[i]).from);
+    const old = new Uint8Array(size);
+    this.port.fetch(0, size, old);
+    const out = new Uint8Array(edited);
+    let read = 0;
+    let written = 0;
+    for (let i = 0; i < edits.length; i++) {
+      const e = unchecked(edits[i]);
+      const start = e.from - carried;
+      out.set(old.subarray(read, start), written);
+      written += start - read;
+      out.set(e.data, written);
+      written += e.data.length;
+      read = e.to - carried;
+    }
+    out.set(old.subarray(read), written);
+    this.port.write(0, size, out);
+    this.input.resized(edited);
+    return edited - size;
   }
 
   /**

@@ -172,6 +172,7 @@ describe("controller: live routes over route discovery", () => {
       const table = translate(readYamlDirectory(dir)).plans.flatMap((plan) => plan.ports.map((port) => port.routeConfig));
       other.setSnapshot(createSnapshot("other-1", table as never));
       await until("a NACK", () => module("rds.update_rejected") >= 1, 10000);
+      await until("the NACK at the xDS server", () => other.status()[0]?.nacked !== undefined);
       const status = other.status();
       assert.match(String(status[0]?.nacked?.error), /repetition count above 1000/);
       assert.equal(status[0].node, "meta-protocol-envoy", "the module sends the bootstrap's node.id");
@@ -181,9 +182,9 @@ describe("controller: live routes over route discovery", () => {
       assert.equal(cx(V2), before + 1, "still on the last good table (to v2)");
     } finally {
       await other.close();
+      write(toSubset("v2"));
+      controller = await serve(xdsPort);
     }
-    write(toSubset("v2"));
-    controller = await serve(xdsPort);
   });
 
   test("the controller goes away: traffic keeps the last good routes; it comes back: the stream resyncs", async () => {
