@@ -15,13 +15,14 @@ const WINDOW: i32 = 4096;
  * input reads: codecs read one input at a time.
  */
 let sharedWindow: Uint8Array = new Uint8Array(WINDOW);
+const NO_BYTES = new Uint8Array(0);
 let windowOwner: BufferedInput | null = null;
 
 export abstract class BufferedInput extends FrameInput {
   /** Copies `length` bytes at `start` of the host buffer into `into` (from its offset 0); returns bytes copied. */
   protected abstract fetch(start: i32, length: i32, into: Uint8Array): i32;
 
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = NO_BYTES;
   private carryLength: i32 = 0;
   private bufferSize: i32 = 0;
   /** Start of the current frame in the logical stream (carry then buffer). */

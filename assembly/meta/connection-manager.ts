@@ -23,6 +23,9 @@ const MAX_HELD_BEHIND_HEADER: i32 = 64 * 1024;
 /** A frame to re-encode waits in Envoy's buffer until whole, up to Envoy's default buffer limit. */
 export const MAX_FRAME_TO_MUTATE: i32 = 1024 * 1024;
 
+/** Until a connection drains it drops nothing: one empty set, shared and never written. */
+const NONE_DROPPED = new Set<ActiveRequest>();
+
 export class ConnectionManager extends RequestOwner {
   private requests: FrameStream;
   private responses: FrameStream;
@@ -44,7 +47,7 @@ export class ConnectionManager extends RequestOwner {
   private draining: bool = false;
   private drainReason: string = "";
   /** Requests whose bytes are removed instead of forwarded (the connection is draining). */
-  private dropped: Set<ActiveRequest> = new Set<ActiveRequest>();
+  private dropped: Set<ActiveRequest> = NONE_DROPPED;
   /** Requests in flight whose responses are to be re-encoded with a mutation. */
   private responseMutationsInFlight: i32 = 0;
 
@@ -140,6 +143,7 @@ export class ConnectionManager extends RequestOwner {
   }
 
   private drop(request: ActiveRequest): void {
+    if (this.dropped === NONE_DROPPED) this.dropped = new Set<ActiveRequest>();
     this.dropped.add(request);
     this.port.count(Stat.RequestDrained, 1);
   }

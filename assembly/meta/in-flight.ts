@@ -3,13 +3,21 @@
 // send seqid 0 and pipeline): those pair first in, first out.
 import { ActiveRequest } from "./active-request";
 
+/** Shared by every connection that does not use it; never written. */
+const EMPTY_BY_ID = new Map<u64, ActiveRequest>();
+const EMPTY_IN_ORDER = new Array<ActiveRequest | null>(0);
+
 export class InFlightRequests {
-  private byId: Map<u64, ActiveRequest> = new Map<u64, ActiveRequest>();
+  /** Only the table the codec's pairing uses is made (each empty one costs about 100 bytes per connection). */
+  private byId: Map<u64, ActiveRequest>;
   /** Pairing by order: the requests from `head` on wait; answered slots are emptied, so the collector frees them. */
-  private inOrder: Array<ActiveRequest | null> = [];
+  private inOrder: Array<ActiveRequest | null>;
   private head: i32 = 0;
 
-  constructor(private pairsByOrder: bool) {}
+  constructor(private pairsByOrder: bool) {
+    this.byId = pairsByOrder ? EMPTY_BY_ID : new Map<u64, ActiveRequest>();
+    this.inOrder = pairsByOrder ? [] : EMPTY_IN_ORDER;
+  }
 
   private count: i32 = 0;
 
