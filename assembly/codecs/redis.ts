@@ -29,6 +29,7 @@ const KEYLESS = new Set<string>();
 for (let i = 0; i < KEYLESS_LIST.length; i++) KEYLESS.add(KEYLESS_LIST[i]);
 
 const SPACE: u8 = 0x20;
+const METADATA_TEXT = new Uint8Array(MAX_METADATA_VALUE);
 
 const NEED_MORE: i32 = -1;
 const MALFORMED: i32 = -2;
@@ -167,8 +168,8 @@ const EMPTY_INPUT = new EmptyInput();
 
 export class RedisCodec extends Codec {
   private scanner: RespScanner = new RespScanner(this.maxFrameSize);
-  /** Where metadata text is assembled before it becomes a string: no view or copy per frame. */
-  private text: Uint8Array = new Uint8Array(MAX_METADATA_VALUE);
+  /** Where metadata text is assembled before it becomes a string (one per VM: decoding never pauses). */
+  private text: Uint8Array = METADATA_TEXT;
   /**
    * The last command name, its bytes and whether it takes a key: a connection mostly repeats a few
    * commands, so the name is reused instead of decoded into a new string per request.

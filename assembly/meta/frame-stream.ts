@@ -154,7 +154,8 @@ export class FrameStream {
     this.input.resized(size - (end - start) + data.length);
   }
 
-  private edits: Edit[] = [];
+  /** Made on the first edit (most connections never edit a frame), then reused. */
+  private edits: Edit[] | null = null;
 
   /**
    * Queues putting `bytes` in place of the frame of `frameSize` bytes at `pos` (the part of it
@@ -164,7 +165,9 @@ export class FrameStream {
   queueFrame(pos: i32, frameSize: i32, bytes: Uint8Array): void {
     const end = pos + frameSize;
     const here = this.length;
-    this.edits.push(new Edit(pos, end < here ? end : here, bytes));
+    let edits = this.edits;
+    if (edits === null) this.edits = edits = [];
+    edits.push(new Edit(pos, end < here ? end : here, bytes));
     if (end > here) this.dropNext(end - here);
   }
 
@@ -174,9 +177,10 @@ export class FrameStream {
    * size changed.
    */
   applyEdits(): i32 {
-    const edits = this.edits;
-    if (edits.length == 0) return 0;
-    this.edits = [];
+    const queued = this.edits;
+    if (queued === null || queued.length == 0) return 0;
+    const edits = queued.slice();
+    queued.length = 0;
     const carried = this.input.carried;
     const size = this.length - carried;
     const first = unchecked(edits[0]);
