@@ -112,7 +112,7 @@ describe("Dubbo: the real provider answering out of order", () => {
   let proxy: MetaProxy;
   let routed: MetaProxy;
   before(async () => {
-    provider = await startPeer("tests/peers/dubbo-delay-server.ts");
+    provider = await startPeer("tests/peers/dubbo-server.ts");
     proxy = await startMetaProxy({ codec: "aeraki.meta_protocol.codec.dubbo", upstreamPort: provider.port });
     routed = await startMetaProxy({ codec: "dubbo", statPrefix: "dubbo_routed", upstreamPort: provider.port, filters: ROUTE_DELAYED });
   });

@@ -1,6 +1,6 @@
 // The tracing filter (meta_protocol.filters.tracing) in build/meta_protocol.wasm, through the local
 // host, with real Dubbo peers that carry attachments (tests/peers/dubbo-trace-client.ts sends
-// them, tests/peers/dubbo-trace-server.ts answers with what it received) and a real OTLP/gRPC
+// them, tests/peers/dubbo-server.ts answers with what it received) and a real OTLP/gRPC
 // collector (tests/peers/otlp-server.ts, decoding with .proto files written from the OTLP spec).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -63,7 +63,7 @@ describe("tracing with real Dubbo peers and a real OTLP collector", () => {
   let collector: OtlpCollector;
   const proxies: MetaProxy[] = [];
   before(async () => {
-    provider = await startPeer("tests/peers/dubbo-trace-server.ts");
+    provider = await startPeer("tests/peers/dubbo-server.ts");
     collector = await startOtlpCollector();
   });
   after(async () => {
@@ -191,7 +191,7 @@ describe("tracing when the collector cannot keep up", () => {
   const proxies: MetaProxy[] = [];
   const collectors: OtlpCollector[] = [];
   before(async () => {
-    provider = await startPeer("tests/peers/dubbo-trace-server.ts");
+    provider = await startPeer("tests/peers/dubbo-server.ts");
   });
   after(async () => {
     for (const p of proxies) await p.close();

@@ -1,5 +1,5 @@
 // A real Dubbo 2 (hessian2) consumer (sofa-rpc-node + dubbo-remoting, like dubbo-client.ts) that
-// makes a planned set of calls all at once on one connection, for dubbo-delay-server.ts:
+// makes a planned set of calls all at once on one connection, for dubbo-server.ts (its echoAfter / failAfter / unrouted methods):
 //   node --import tsx tests/peers/dubbo-plan-client.ts --address 127.0.0.1:PORT
 //     --plan '[{"method": "echoAfter", "ms": 300, "text": "call-0"}, ...]'
 // Prints one JSON line {"responses": [{"i", "ok", "value" | "error", "arrival"}...]}: call i's
