@@ -164,7 +164,7 @@ describe("bRPC: a server answering out of order", () => {
   let proxy: MetaProxy;
   let routed: MetaProxy;
   before(async () => {
-    server = await startPeer("tests/peers/brpc-delay-server.ts");
+    server = await startPeer("tests/peers/brpc-server.ts");
     proxy = await startMetaProxy({ codec: "aeraki.meta_protocol.codec.brpc", upstreamPort: server.port });
     routed = await startMetaProxy({ codec: "brpc", statPrefix: "brpc_routed", upstreamPort: server.port, filters: ROUTE_DELAYED });
   });

@@ -1,5 +1,5 @@
 // A bRPC (baidu_std) client (ours, see brpc-wire.ts) that sends a planned set of calls all at once
-// on one connection to brpc-delay-server.ts and matches answers to calls by correlation_id:
+// on one connection to brpc-server.ts (its example.DelayService) and matches answers to calls by correlation_id:
 //   node --import tsx tests/peers/brpc-plan-client.ts --port N
 //     --plan '[{"method": "EchoAfter", "ms": 300, "text": "call-0"}, ...]'
 // Prints {"responses": [{"i", "ok", "value" | "code" and "error", "arrival"}...]}; exits 1 if a
