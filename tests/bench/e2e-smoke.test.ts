@@ -21,8 +21,11 @@ test("redis direct and via the host with meta_protocol.wasm: positive figures, n
     assert.ok(r.p50Us > 0 && r.p99Us >= r.p50Us, `${r.path}: p50 ${r.p50Us} p99 ${r.p99Us}`);
     assert.equal(r.errors + r.mismatched, 0, `${r.path}: errors`);
     assert.ok(r.serverCpu >= 0 && r.clientCpu > 0, `${r.path}: client cpu ${r.clientCpu}`);
-    for (const busy of [r.clientCpuBusy, r.proxyCpuBusy]) assert.ok(busy > 0 && busy <= 1, `${r.path}: cpu busy ${busy}`);
+    assert.ok(r.clientCpuBusy > 0 && r.clientCpuBusy <= 1, `${r.path}: client cpu busy ${r.clientCpuBusy}`);
+    // On the direct path nothing of the benchmark runs on the proxy's CPU: it may be idle.
+    assert.ok(r.proxyCpuBusy >= 0 && r.proxyCpuBusy <= 1, `${r.path}: proxy cpu busy ${r.proxyCpuBusy}`);
   }
+  assert.ok(host.proxyCpuBusy > 0, `host-module: proxy cpu busy ${host.proxyCpuBusy}`);
   assert.equal(direct.proxyCpuUsPerRequest, null);
   assert.ok(host.proxyCpuUsPerRequest! > 0, `proxy µs/request ${host.proxyCpuUsPerRequest}`);
   assert.ok(host.proxyRssKiB! > 0, `rss ${host.proxyRssKiB}`);
