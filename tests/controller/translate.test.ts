@@ -219,6 +219,12 @@ test("a destination subset no DestinationRule defines is an error at its subset 
   assert.match(problems[0].message, /subset v9 of dubbo\.ns\.svc\.cluster\.local is not defined/);
 });
 
+test("the regex checker is the module's compiler built alone, importing nothing (no env.abort)", () => {
+  const checker = new WebAssembly.Module(readFileSync(new URL("../../build/regex-check.wasm", import.meta.url)));
+  assert.deepEqual(WebAssembly.Module.imports(checker), []);
+  assert.ok(WebAssembly.Module.exports(checker).some((e) => e.name === "regexError"));
+});
+
 test("regexes: RE2 ones translate to safe_regex; what the module's compiler refuses is an error in its words", () => {
   const good = routerWith(`  - match: {attributes: {method: {regex: "say(Hello|Bye)[0-9]*"}}}
     route: [{destination: {host: dubbo.ns.svc.cluster.local}}]
