@@ -10,11 +10,15 @@ import { FilterManager, type ManagedConnection } from "./filter-manager.ts";
 
 let nextConnectionId = 1;
 
+/** Envoy's default per_connection_buffer_limit_bytes (a listener's, and what the host applies). */
+const CONNECTION_BUFFER_LIMIT = 1024 * 1024;
 /**
- * Envoy's default per_connection_buffer_limit_bytes: the write buffer's high watermark; its low
- * watermark is half of it (WatermarkBuffer::setWatermarks).
+ * ConnectionImpl::setBufferLimits (source/common/network/connection_impl.cc) sets the write
+ * buffer's high watermark to limit + 1, and WatermarkBuffer::setWatermarks
+ * (source/common/buffer/watermark_buffer.cc) its low watermark to half the high one.
  */
-export const CONNECTION_BUFFER_LIMIT = 1024 * 1024;
+const WRITE_HIGH_WATERMARK = CONNECTION_BUFFER_LIMIT + 1;
+const WRITE_LOW_WATERMARK = Math.floor(WRITE_HIGH_WATERMARK / 2);
 
 export class Connection implements ManagedConnection {
   readonly id = nextConnectionId++;
@@ -107,16 +111,19 @@ export class Connection implements ManagedConnection {
   }
 
   /**
+   * WatermarkBuffer::checkHighAndOverflowWatermarks / checkLowWatermark, then
    * ConnectionImpl::onWriteBufferHighWatermark / onWriteBufferLowWatermark: bytes not yet sent
-   * (here the socket's queue) above the limit, or back at half of it, tell the connection callbacks
-   * (tcp_proxy then read-disables the upstream, or enables it again).
+   * (here the socket's queue) above the high watermark, or back at the low one, tell the connection
+   * callbacks once each way (tcp_proxy then read-disables the upstream, or enables it again).
+   * Envoy checks at every drain of its write buffer; Node reports only when the queue is empty
+   * ('drain'), so the host comes back below the low watermark later than Envoy, never earlier.
    */
   private checkWriteWatermarks(): void {
     const pending = this.socket.writableLength;
-    if (!this.aboveHighWatermark && pending > CONNECTION_BUFFER_LIMIT) {
+    if (!this.aboveHighWatermark && pending > WRITE_HIGH_WATERMARK) {
       this.aboveHighWatermark = true;
       for (const c of this.callbacks) c.onAboveWriteBufferHighWatermark?.();
-    } else if (this.aboveHighWatermark && pending <= CONNECTION_BUFFER_LIMIT / 2) {
+    } else if (this.aboveHighWatermark && pending <= WRITE_LOW_WATERMARK) {
       this.aboveHighWatermark = false;
       for (const c of this.callbacks) c.onBelowWriteBufferLowWatermark?.();
     }

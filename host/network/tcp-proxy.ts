@@ -115,10 +115,11 @@ export class TcpProxy implements ReadFilter, ConnectionCallbacks {
   }
 
   /**
-   * Filter::DownstreamCallbacks::onAboveWriteBufferHighWatermark (tcp_proxy.cc; Envoy's
-   * source/docs/flow_control.md, "TCP implementation details"): the client is not
-   * reading fast enough, so the upstream is read-disabled until the client's buffer drains; the
-   * proxy's memory stays bounded by the buffer limit.
+   * Filter::DownstreamCallbacks::onAboveWriteBufferHighWatermark and
+   * onBelowWriteBufferLowWatermark (source/common/tcp_proxy/tcp_proxy.cc; Envoy's
+   * source/docs/flow_control.md, "TCP implementation details"): the client is not reading fast
+   * enough, so the upstream is read-disabled until the client's buffer drains; the proxy's memory
+   * stays bounded by the buffer limit. Conformance: tests/network/flow-control.test.ts.
    */
   onAboveWriteBufferHighWatermark(): void {
     this.upstream?.pause();
