@@ -349,7 +349,8 @@ export class ConnectionManager extends RequestOwner {
       return s.advance(pos, message.frameSize);
     }
     let frameSize = message.frameSize;
-    if (this.mutatesResponse(request) && request.localReply === null) {
+    const mutated = this.mutatesResponse(request);
+    if (mutated && request.localReply === null) {
       if (pos + frameSize > s.length && !endOfStream && pos >= s.input.carried) {
         // Not whole yet: it waits in the module, and is paired when it is.
         s.withhold(pos, frameSize);
@@ -357,7 +358,7 @@ export class ConnectionManager extends RequestOwner {
       }
       frameSize = this.reencodeResponse(request, pos);
     }
-    if (this.mutatesResponse(request)) this.responseMutationsInFlight--;
+    if (mutated) this.responseMutationsInFlight--;
     this.inFlight.remove(request);
     this.port.count(Stat.RequestActive, -1);
     const reply = request.localReply;

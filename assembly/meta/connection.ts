@@ -120,7 +120,7 @@ export class MetaProtocolConnection extends NetworkContext {
     this.finished = true;
     this.port.count(Stat.ConnectionActive, -1);
     this.manager.finish();
-    this.port.endCallback();
+    this.port.endLastCallback();
     (this.root as MetaProtocolRoot).forgetConnection(this.id);
   }
 }

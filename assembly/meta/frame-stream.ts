@@ -131,31 +131,23 @@ export class FrameStream {
   }
 
   /**
-   * Replaces logical bytes [from, to) with `data` in Envoy's buffer. Envoy edits only at the start
-   * (drain and prepend) or the end, so a change in the middle rewrites the whole buffer: that is
-   * the local-reply and mutation path, never the per-message one. The range must not start in the carry.
+   * Replaces logical bytes [from, to) with `data` in Envoy's buffer now (the local-reply and
+   * mutation paths, never the per-message one). The range must not start in the carry.
    */
   replace(from: i32, to: i32, data: Uint8Array): void {
-    const carried = this.input.carried;
-    const start = from - carried;
-    const end = to - carried;
-    const size = this.length - carried;
-    if (start == 0) {
-      this.port.write(0, end, data);
-    } else {
-      const old = new Uint8Array(size);
-      this.port.fetch(0, size, old);
-      const edited = new Uint8Array(size - (end - start) + data.length);
-      edited.set(old.subarray(0, start), 0);
-      edited.set(data, start);
-      edited.set(old.subarray(end), start + data.length);
-      this.port.write(0, size, edited);
-    }
-    this.input.resized(size - (end - start) + data.length);
+    this.queueEdit(from, to, data);
+    this.applyEdits();
   }
+
 
   /** Made on the first edit (most connections never edit a frame), then reused. */
   private edits: Edit[] | null = null;
+
+  private queueEdit(from: i32, to: i32, data: Uint8Array): void {
+    let edits = this.edits;
+    if (edits === null) this.edits = edits = [];
+    edits.push(new Edit(from, to, data));
+  }
 
   /**
    * Queues putting `bytes` in place of the frame of `frameSize` bytes at `pos` (the part of it
@@ -165,47 +157,47 @@ export class FrameStream {
   queueFrame(pos: i32, frameSize: i32, bytes: Uint8Array): void {
     const end = pos + frameSize;
     const here = this.length;
-    let edits = this.edits;
-    if (edits === null) this.edits = edits = [];
-    edits.push(new Edit(pos, end < here ? end : here, bytes));
+    this.queueEdit(pos, end < here ? end : here, bytes);
     if (end > here) this.dropNext(end - here);
   }
 
   /**
-   * Writes the queued edits into Envoy's buffer with one rewrite (one edit at its start is a
-   * drain-and-prepend), instead of one rewrite per edited frame; returns how much the buffer's
-   * size changed.
+   * Writes the queued edits into Envoy's buffer at once: one edit at its start is a drain and
+   * prepend; anything else rewrites the buffer once (Envoy edits only at its ends), however many
+   * frames changed. Returns how much the buffer's size changed.
    */
   applyEdits(): i32 {
-    const queued = this.edits;
-    if (queued === null || queued.length == 0) return 0;
-    const edits = queued.slice();
-    queued.length = 0;
+    const edits = this.edits;
+    if (edits === null || edits.length == 0) return 0;
     const carried = this.input.carried;
     const size = this.length - carried;
-    const first = unchecked(edits[0]);
-    if (edits.length == 1) {
-      this.replace(first.from, first.to, first.data);
-      return this.length - carried - size;
-    }
     let edited = size;
-    for (let i = 0; i < edits.length; i++) edited += unchecked(edits[i]).data.length - (unchecked(edits[i]).to - unchecked(edits[i]).from);
-    const old = new Uint8Array(size);
-    this.port.fetch(0, size, old);
-    const out = new Uint8Array(edited);
-    let read = 0;
-    let written = 0;
     for (let i = 0; i < edits.length; i++) {
       const e = unchecked(edits[i]);
-      const start = e.from - carried;
-      out.set(old.subarray(read, start), written);
-      written += start - read;
-      out.set(e.data, written);
-      written += e.data.length;
-      read = e.to - carried;
+      edited += e.data.length - (e.to - e.from);
     }
-    out.set(old.subarray(read), written);
-    this.port.write(0, size, out);
+    const first = unchecked(edits[0]);
+    if (edits.length == 1 && first.from == carried) {
+      this.port.write(0, first.to - carried, first.data);
+    } else {
+      const old = new Uint8Array(size);
+      this.port.fetch(0, size, old);
+      const out = new Uint8Array(edited);
+      let read = 0;
+      let written = 0;
+      for (let i = 0; i < edits.length; i++) {
+        const e = unchecked(edits[i]);
+        const start = e.from - carried;
+        out.set(old.subarray(read, start), written);
+        written += start - read;
+        out.set(e.data, written);
+        written += e.data.length;
+        read = e.to - carried;
+      }
+      out.set(old.subarray(read), written);
+      this.port.write(0, size, out);
+    }
+    edits.length = 0;
     this.input.resized(edited);
     return edited - size;
   }
@@ -215,10 +207,8 @@ export class FrameStream {
    * will be dropped. Returns where the next frame starts.
    */
   replaceFrame(pos: i32, frameSize: i32, bytes: Uint8Array): i32 {
-    const end = pos + frameSize;
-    const here = this.length;
-    this.replace(pos, end < here ? end : here, bytes);
-    if (end > here) this.dropNext(end - here);
+    this.queueFrame(pos, frameSize, bytes);
+    this.applyEdits();
     return pos + bytes.length;
   }
 }

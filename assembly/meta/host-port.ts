@@ -33,8 +33,6 @@ export class HostConnectionPort extends ConnectionPort {
   private down: HostBuffer = new HostBuffer(BufferType.DownstreamData);
   private up: HostBuffer = new HostBuffer(BufferType.UpstreamData);
   private clockNanos: u64 = 0;
-  /** The connection is closing: its last counts go out at the end of this callback, tick or not. */
-  private closing: bool = false;
 
   constructor(private connectionId: u32, private stats: MetaStats) {
     super();
@@ -56,8 +54,13 @@ export class HostConnectionPort extends ConnectionPort {
   /** Every callback into the connection ends here: the clock is read afresh next time, counts go to Envoy. */
   endCallback(): void {
     this.clockNanos = 0;
-    if (this.closing) this.stats.flush();
-    else this.stats.endCallback();
+    this.stats.endCallback();
+  }
+
+  /** The connection's last callback: its counts go to Envoy now, tick or not. */
+  endLastCallback(): void {
+    this.clockNanos = 0;
+    this.stats.flush();
   }
 
   continueDownstream(): void {
@@ -80,8 +83,6 @@ export class HostConnectionPort extends ConnectionPort {
   }
 
   count(stat: Stat, delta: i64): void {
-    // connection_active goes down exactly once, when the connection is finished (connection.ts).
-    if (stat == Stat.ConnectionActive && delta < 0) this.closing = true;
     this.stats.add(stat, delta);
   }
 
