@@ -46,10 +46,12 @@ export function brpcErrorCodeFor(kind: ErrorKind): i32 {
   }
 }
 
+/** Scratch state of one decode or encode, reused by every connection of the VM (each runs within one callback). */
+const cursor = new ByteCursor();
+/** Reused for every user_fields entry. */
+const entry = new MapEntry();
+
 export class BrpcCodec extends Codec {
-  private cursor: ByteCursor = new ByteCursor();
-  /** Reused for every user_fields entry. */
-  private entry: MapEntry = new MapEntry();
 
   decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
     const available = input.available;
@@ -75,7 +77,7 @@ export class BrpcCodec extends Codec {
     message.headerSize = metaEnd;
     message.bodySize = <i32>(bodySize - metaSize);
     message.type = direction == Direction.Downstream ? MessageType.Request : MessageType.Response;
-    const c = this.cursor;
+    const c = cursor;
     c.reset(input, BRPC_HEADER_SIZE, metaEnd);
     if (!this.readMeta(c, message, metaEnd)) return this.fail("brpc: malformed RpcMeta");
     return DecodeStatus.Done;
@@ -144,7 +146,6 @@ export class BrpcCodec extends Codec {
 
   /** One user_fields entry; as in any protobuf map a later entry replaces an earlier one. */
   private readUserField(c: ByteCursor, message: Message, end: i32): bool {
-    const entry = this.entry;
     if (!readMapEntry(c, end, entry)) return false;
     if (!isProtocolKey(entry.key)) message.metadata.set(entry.key, entry.value);
     return true;
@@ -159,7 +160,7 @@ export class BrpcCodec extends Codec {
   encode(input: FrameInput, message: Message, mutation: Mutation): Uint8Array {
     const frame = input.bytes(0, message.frameSize);
     if (mutation.isEmpty) return frame.slice();
-    const meta = metaWithUserFields(this.cursor, frame.subarray(BRPC_HEADER_SIZE, message.headerSize), mutation);
+    const meta = metaWithUserFields(cursor, frame.subarray(BRPC_HEADER_SIZE, message.headerSize), mutation);
     if (meta === null) return frame.slice();
     return frameWithMeta(meta, frame.subarray(message.headerSize));
   }

@@ -125,7 +125,7 @@ function skipArguments(reader: HessianReader, layout: RequestLayout): bool {
  * Adds the string-valued attachments of a request to metadata when first asked for. Keys already
  * known (interface, method, version from the body head) keep their value. A body that cannot be
  * walked leaves the keys absent. Reads the frame again, so it must run before the frame is taken
- * from the input (filters run on a message while its frame is still buffered). One per codec,
+ * from the input (filters run on a message while its frame is still buffered). One per VM,
  * aimed at the request decoded last: an earlier request that still points here finds its keys
  * absent rather than read from another frame (the framework resolves a request's keys before
  * the next frame is decoded if it holds the request).
@@ -165,14 +165,18 @@ class AttachmentsResolver extends LazyMetadata {
   }
 }
 
+/**
+ * Scratch state of one decode, reused for every frame of every connection of the VM: a decode
+ * runs within one callback, which serves one connection. The resolver's owner check keeps a
+ * request from resolving after another frame was decoded, on any connection.
+ */
+const reader = new HessianReader(EMPTY_INPUT, 0, 0);
+const attachmentsResolver = new AttachmentsResolver(reader);
+
 export class DubboCodec extends Codec {
-  /** Reused for every frame of the connection. */
-  private reader: HessianReader = new HessianReader(EMPTY_INPUT, 0, 0);
-  private attachments: AttachmentsResolver = new AttachmentsResolver(this.reader);
 
   /** Does an OK response body start with an exception result? Reads the first value only. */
   private carriesException(input: FrameInput, readable: i32): bool {
-    const reader = this.reader;
     reader.reset(input, DUBBO_HEADER_SIZE, readable, 8);
     if (reader.atEnd) return false;
     const kind = reader.readInt();
@@ -216,9 +220,8 @@ export class DubboCodec extends Codec {
     message.type = (flags & FLAG_TWO_WAY) != 0 ? MessageType.Request : MessageType.Oneway;
     // Other serializations pass through as frames without metadata.
     if (!hessian) return DecodeStatus.Done;
-    const reader = this.reader;
     reader.reset(input, DUBBO_HEADER_SIZE, readable, 256);
-    const attachments = this.attachments;
+    const attachments = attachmentsResolver;
     attachments.owner = null; // its layout is about to change: the request decoded before can no longer resolve
     if (!readRequestHead(reader, message.metadata, attachments.layout)) {
       // A head cut short by the end of the buffered bytes needs more; a whole one that fails is malformed.

@@ -20,9 +20,11 @@ const INTERNAL_ERROR: i32 = 6;
 /** A method no server has: the probe sent in place of a request the module answers itself. */
 const PROBE_METHOD = "__meta_protocol_probe";
 
+/** Scratch state of one decode, reused by every connection of the VM (a decode runs within one callback). */
+const cursor = new ByteCursor();
+const header = new ThriftHeader();
+
 export class ThriftCodec extends Codec {
-  private cursor: ByteCursor = new ByteCursor();
-  private header: ThriftHeader = new ThriftHeader();
   /** The connection's wire format, from the last frame decoded: replies are written in it. */
   private protocol: ThriftProtocol = BINARY;
   private framed: bool = true;
@@ -39,7 +41,7 @@ export class ThriftCodec extends Codec {
     const protocol: ThriftProtocol = head[4] == 0x82 ? COMPACT : BINARY;
     if (head[4] != 0x82 && head[4] != 0x80 && head[4] != 0) return this.fail("thrift: not a Thrift frame");
     const frameSize = <i32>length + 4;
-    const c = this.cursor;
+    const c = cursor;
     c.reset(input, 4, input.available < frameSize ? input.available : frameSize);
     const status = this.readMessage(c, protocol, message, frameSize);
     if (status != DecodeStatus.Done) return status;
@@ -50,7 +52,7 @@ export class ThriftCodec extends Codec {
   }
 
   private decodeUnframed(input: FrameInput, protocol: ThriftProtocol, message: Message): DecodeStatus {
-    const c = this.cursor;
+    const c = cursor;
     const maxFrameSize = this.maxFrameSize;
     c.reset(input, 0, input.available < maxFrameSize ? input.available : maxFrameSize);
     const status = this.readMessage(c, protocol, message, -1);
@@ -74,7 +76,7 @@ export class ThriftCodec extends Codec {
    * is read; the caller still finds the frame's end. `frameSize` is -1 when unknown (unframed).
    */
   private readMessage(c: ByteCursor, protocol: ThriftProtocol, message: Message, frameSize: i32): DecodeStatus {
-    const h = this.header;
+    const h = header;
     if (!protocol.readHeader(c, h)) return this.shortOrBad(c, frameSize, "thrift: malformed message header");
     message.requestId = <u64>(<u32>h.seqId);
     message.headerSize = c.pos;

@@ -51,6 +51,8 @@ export class ActiveRequest extends RequestView {
   private detail: string = "";
   /** The protocol's error reply that takes the place of the upstream's answer to the probe. */
   localReply: Uint8Array | null = null;
+  /** The next request whose bytes wait in the paused client buffer (the connection's list, in stream order). */
+  nextBuffered: ActiveRequest | null = null;
   /** The next request in flight with the same id (they are answered in order). */
   sameIdNext: ActiveRequest | null = null;
   private route: string = "";

@@ -26,16 +26,29 @@ export const MAX_FRAME_TO_MUTATE: i32 = 1024 * 1024;
 /** Until a connection drains it drops nothing: one empty set, shared and never written. */
 const NONE_DROPPED = new Set<ActiveRequest>();
 
+/**
+ * Every response is decoded into this one message: a response is paired, shown to the filters and
+ * passed within the callback that decodes it, and one callback serves one connection, so one per
+ * VM is enough (a response withheld until whole is decoded again when it is).
+ */
+const response = new Message();
+
+/** A response paired at its header whose body is still coming: it counts, and its filters run, once whole. */
+class IncompleteResponse {
+  request: ActiveRequest | null = null;
+  readonly message: Message = new Message();
+}
+
 export class ConnectionManager extends RequestOwner {
   private requests: FrameStream;
   private responses: FrameStream;
   private inFlight: InFlightRequests;
-  /** Requests whose bytes are still in the paused client buffer, in stream order. */
-  private buffered: ActiveRequest[] = [];
+  /** Requests whose bytes are still in the paused client buffer, in stream order (linked by nextBuffered). */
+  private firstBuffered: ActiveRequest | null = null;
+  private lastBuffered: ActiveRequest | null = null;
   private heldCount: i32 = 0;
   private inDownstreamCallback: bool = false;
   private upstreamStarted: bool;
-  private response: Message = new Message();
   /** Decoded into but not (yet) a request: see nextRequest. */
   private spare: ActiveRequest | null = null;
   private closed: bool = false;
@@ -50,6 +63,8 @@ export class ConnectionManager extends RequestOwner {
   private dropped: Set<ActiveRequest> = NONE_DROPPED;
   /** Requests in flight whose responses are to be re-encoded with a mutation. */
   private responseMutationsInFlight: i32 = 0;
+  /** Made for the first response that spans callbacks, then reused. */
+  private incomplete: IncompleteResponse | null = null;
 
   constructor(
     private port: ConnectionPort,
@@ -130,7 +145,10 @@ export class ConnectionManager extends RequestOwner {
     } else if (this.runChain(request, 0) == RequestState.Held) {
       this.heldCount++;
     }
-    this.buffered.push(request);
+    const last = this.lastBuffered;
+    if (last === null) this.firstBuffered = request;
+    else last.nextBuffered = request;
+    this.lastBuffered = request;
     return this.requests.advance(pos, message.frameSize);
   }
 
@@ -175,8 +193,10 @@ export class ConnectionManager extends RequestOwner {
   private waitsForWholeFrame(endOfStream: bool): bool {
     if (endOfStream) return false;
     const s = this.requests;
-    for (let i = 0; i < this.buffered.length; i++) {
-      const r = unchecked(this.buffered[i]);
+    let next = this.firstBuffered;
+    while (next !== null) {
+      const r = next;
+      next = r.nextBuffered;
       if (r.state != RequestState.Decided || r.pendingMutation.isEmpty || this.dropped.has(r)) continue;
       if (r.offset >= s.input.carried && r.frameEnd > s.length && r.message.frameSize <= MAX_FRAME_TO_MUTATE) return true;
     }
@@ -190,17 +210,22 @@ export class ConnectionManager extends RequestOwner {
    */
   private decide(pos: i32): i32 {
     const s = this.requests;
-    const buffered = this.buffered;
-    for (let i = 0; i < buffered.length && !this.closed; i++) {
-      const r = unchecked(buffered[i]);
+    let next = this.firstBuffered;
+    while (next !== null && !this.closed) {
+      const r = next;
+      next = r.nextBuffered;
       if (this.dropped.has(r)) this.removeDropped(r);
       else if (r.state == RequestState.Replied) this.replaceWithProbe(r);
       else if (!r.pendingMutation.isEmpty) this.reencode(r);
     }
     if (this.closed) return pos;
     pos += s.applyEdits();
-    for (let i = 0; i < buffered.length; i++) {
-      const r = unchecked(buffered[i]);
+    next = this.firstBuffered;
+    this.firstBuffered = this.lastBuffered = null;
+    while (next !== null) {
+      const r = next;
+      next = r.nextBuffered;
+      r.nextBuffered = null;
       // Keys left to a lazy reader are not read once the frame's bytes are gone.
       r.message.metadata.forgetLazy();
       if (this.dropped.delete(r) || r.message.type != MessageType.Request) continue;
@@ -208,7 +233,6 @@ export class ConnectionManager extends RequestOwner {
       this.inFlight.add(r);
       this.port.count(Stat.RequestActive, 1);
     }
-    buffered.length = 0;
     return pos;
   }
 
@@ -309,8 +333,14 @@ export class ConnectionManager extends RequestOwner {
 
   private readResponses(s: FrameStream, endOfStream: bool): void {
     let pos = s.skipDecided(0);
+    const incomplete = this.incomplete;
+    if (incomplete !== null && incomplete.request !== null && !s.skipping) {
+      const request = incomplete.request!;
+      incomplete.request = null;
+      this.responseComplete(incomplete.message, request);
+    }
     while (pos < s.length) {
-      const message = this.response;
+      const message = response;
       message.reset();
       s.input.seek(pos);
       const status = this.codec.decode(s.input, Direction.Upstream, message);
@@ -335,7 +365,7 @@ export class ConnectionManager extends RequestOwner {
 
   private onResponse(pos: i32, endOfStream: bool): i32 {
     const s = this.responses;
-    const message = this.response;
+    const message = response;
     const type = message.type;
     const request = this.inFlight.find(message.requestId);
     const answersProbe = request !== null && request.localReply !== null;
@@ -360,9 +390,9 @@ export class ConnectionManager extends RequestOwner {
     }
     if (mutated) this.responseMutationsInFlight--;
     this.inFlight.remove(request);
-    this.port.count(Stat.RequestActive, -1);
     const reply = request.localReply;
     if (reply !== null) {
+      this.port.count(Stat.RequestActive, -1);
       if (pos < s.input.carried) {
         this.fail("local reply lost: the probe's answer already passed");
         return s.length;
@@ -370,17 +400,32 @@ export class ConnectionManager extends RequestOwner {
       this.chain.runResponse(message, request, true);
       return s.replaceFrame(pos, message.frameSize, reply);
     }
+    if (pos + frameSize <= s.length) {
+      this.responseComplete(message, request);
+      return pos + frameSize;
+    }
+    // Its body passes on as it comes (never held), but it is a response only once whole, as a
+    // decoder that reads whole frames counts it (Envoy's thrift_proxy at messageEnd).
+    let incomplete = this.incomplete;
+    if (incomplete === null) this.incomplete = incomplete = new IncompleteResponse();
+    incomplete.message.copyFrom(message);
+    incomplete.request = request;
+    return s.advance(pos, frameSize);
+  }
+
+  /** The whole of `message`, the answer to `request`, has passed: counted, timed and shown to the filters. */
+  private responseComplete(message: Message, request: ActiveRequest): void {
+    this.port.count(Stat.RequestActive, -1);
     this.port.count(Stat.Response, 1);
     this.port.count(message.status == ResponseStatus.Ok ? Stat.ResponseSuccess : Stat.ResponseError, 1);
     this.port.recordRequestTime((this.port.now() - request.startNanos) / 1_000_000);
     this.chain.runResponse(message, request, false);
-    return s.advance(pos, frameSize);
   }
 
   /** Writes the request's response mutation into the whole response at `pos`; returns its new size. */
   private reencodeResponse(request: ActiveRequest, pos: i32): i32 {
     const s = this.responses;
-    const message = this.response;
+    const message = response;
     if (pos < s.input.carried || pos + message.frameSize > s.length) {
       this.port.logDebug("meta_protocol: response mutation skipped, the response's head already passed or its end never came");
       return message.frameSize;
@@ -408,11 +453,18 @@ export class ConnectionManager extends RequestOwner {
    * close from a later callback: a close there would lose the reply passing in that call.
    */
   get closeDue(): bool {
-    if (!this.draining || this.closed || this.heldCount > 0 || this.inFlight.size > 0) return false;
-    for (let i = 0; i < this.buffered.length; i++) {
-      if (!this.dropped.has(unchecked(this.buffered[i]))) return false;
+    if (!this.draining || this.closed || this.heldCount > 0 || this.inFlight.size > 0 || this.responseIncomplete) return false;
+    let next = this.firstBuffered;
+    while (next !== null) {
+      if (!this.dropped.has(next)) return false;
+      next = next.nextBuffered;
     }
     return true;
+  }
+
+  private get responseIncomplete(): bool {
+    const incomplete = this.incomplete;
+    return incomplete !== null && incomplete.request !== null;
   }
 
   /** Closes the connection if it is drained (closeDue); true if it did. */
@@ -434,7 +486,8 @@ export class ConnectionManager extends RequestOwner {
     if (this.finished) return;
     this.finished = true;
     this.closed = true;
-    this.port.count(Stat.RequestActive, -this.inFlight.size);
+    // A response whose end never came is no response: its request ends unanswered, as those in flight.
+    this.port.count(Stat.RequestActive, -(this.inFlight.size + (this.responseIncomplete ? 1 : 0)));
     for (let i = 0; i < this.chain.filters.length; i++) this.chain.filters[i].onConnectionClose();
   }
 }

@@ -20,7 +20,13 @@ export class MetaProtocolConnection extends NetworkContext {
   private port: HostConnectionPort;
   private manager!: ConnectionManager;
   private chain!: FilterChain;
-  private services: ConnectionFilterServices[] = [];
+  readonly upstreamChoice: ConnectionUpstreamChoice | null;
+  /**
+   * The filters' gRPC calls and open streams, as (token, filter index) pairs: made on the first
+   * one (most connections never make one).
+   */
+  private calls: u32[] | null = null;
+  private streams: u32[] | null = null;
   private finished: bool = false;
 
   constructor(id: u32, root: MetaProtocolRoot) {
@@ -28,14 +34,44 @@ export class MetaProtocolConnection extends NetworkContext {
     const config = root.config!;
     this.port = new HostConnectionPort(id, root.stats!);
     const choice = config.needsUpstreamChoice ? new ConnectionUpstreamChoice(this.port) : null;
-    const filters = new Array<MetaFilter>();
-    for (let i = 0; i < config.filters.length; i++) {
-      const services = new ConnectionFilterServices(this, root, this.port, i, choice);
-      this.services.push(services);
-      filters.push(config.filters[i].config.createFilter(services));
+    this.upstreamChoice = choice;
+    const filters = new Array<MetaFilter>(config.filters.length);
+    for (let i = 0; i < filters.length; i++) {
+      unchecked((filters[i] = config.filters[i].config.createFilter(new ConnectionFilterServices(this, i))));
     }
     this.chain = new FilterChain(filters);
     this.manager = new ConnectionManager(this.port, config.codec!.create(config.maxFrameSize), this.chain, choice);
+  }
+
+  /** The host clock, read once per callback. */
+  now(): u64 {
+    return this.port.now();
+  }
+
+  wakeFilterAfter(filterIndex: i32, milliseconds: u32): void {
+    (this.root as MetaProtocolRoot).wakeAfter(this.id, filterIndex, milliseconds);
+  }
+
+  filterGrpcCall(filterIndex: i32, upstream: Uint8Array, service: string, method: string, message: Uint8Array, timeoutMilliseconds: u32): u32 {
+    const token = this.grpcCall(upstream, service, method, null, message, timeoutMilliseconds).token;
+    if (token != 0) {
+      if (this.calls === null) this.calls = [];
+      remember(this.calls!, token, filterIndex);
+    }
+    return token;
+  }
+
+  filterGrpcStream(filterIndex: i32, upstream: Uint8Array, service: string, method: string): u32 {
+    const token = this.grpcStream(upstream, service, method, null).token;
+    if (token != 0) {
+      if (this.streams === null) this.streams = [];
+      remember(this.streams!, token, filterIndex);
+    }
+    return token;
+  }
+
+  countRouteMismatch(): void {
+    this.port.count(Stat.RouteMismatch, 1);
   }
 
   onNewConnection(): FilterStatus {
@@ -69,26 +105,23 @@ export class MetaProtocolConnection extends NetworkContext {
 
   /** A message on, or the end of, a stream one of the filters opened; false if no filter owns `token`. */
   private streamEvent(token: u32, closing: bool, status: GrpcStatus, message: ArrayBuffer | null): bool {
-    for (let i = 0; i < this.services.length; i++) {
-      if (!this.services[i].ownsGrpcStream(token, closing)) continue;
-      if (!this.finished) {
-        const filter = this.chain.filters[i];
-        if (closing) filter.onGrpcStreamClose(token, status);
-        else filter.onGrpcStreamMessage(token, message);
-      }
-      this.port.endCallback();
-      return true;
+    const streams = this.streams;
+    if (streams === null) return false;
+    const i = ownerOf(streams, token, closing);
+    if (i < 0) return false;
+    if (!this.finished) {
+      const filter = this.chain.filters[i];
+      if (closing) filter.onGrpcStreamClose(token, status);
+      else filter.onGrpcStreamMessage(token, message);
     }
-    return false;
+    this.port.endCallback();
+    return true;
   }
 
   private grpcDone(token: u32, status: GrpcStatus, response: ArrayBuffer | null): void {
-    for (let i = 0; i < this.services.length; i++) {
-      if (this.services[i].takeGrpcCall(token)) {
-        if (!this.finished) this.chain.filters[i].onGrpcCallDone(token, status, response);
-        break;
-      }
-    }
+    const calls = this.calls;
+    const i = calls === null ? -1 : ownerOf(calls, token, true);
+    if (i >= 0 && !this.finished) this.chain.filters[i].onGrpcCallDone(token, status, response);
     this.port.endCallback();
   }
 
@@ -123,4 +156,20 @@ export class MetaProtocolConnection extends NetworkContext {
     this.port.endLastCallback();
     (this.root as MetaProtocolRoot).forgetConnection(this.id);
   }
+}
+
+function remember(owners: u32[], token: u32, filterIndex: i32): void {
+  owners.push(token);
+  owners.push(<u32>filterIndex);
+}
+
+/** The index of the filter that owns `token` in (token, filter index) pairs, -1 if none; `forget` removes the pair. */
+function ownerOf(owners: u32[], token: u32, forget: bool): i32 {
+  for (let i = 0; i < owners.length; i += 2) {
+    if (unchecked(owners[i]) != token) continue;
+    const filterIndex = <i32>unchecked(owners[i + 1]);
+    if (forget) owners.splice(i, 2);
+    return filterIndex;
+  }
+  return -1;
 }

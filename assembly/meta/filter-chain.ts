@@ -6,12 +6,13 @@ import { ActiveRequest, RequestState } from "./active-request";
 import { MessageAction, MetaFilter, RequestInfo, ResponseView } from "./filter";
 import { Message, ResponseStatus } from "./message";
 
+/** What the filters see of a response: filled for one walk, so one per VM serves every connection. */
 class Response extends ResponseView {
-  decoded: Message = new Message();
+  decoded: Message | null = null;
   answers: RequestInfo | null = null;
   local: bool = false;
   get message(): Message {
-    return this.decoded;
+    return this.decoded!;
   }
   get request(): RequestInfo {
     return this.answers!;
@@ -20,13 +21,13 @@ class Response extends ResponseView {
     return this.local;
   }
   get status(): ResponseStatus {
-    return this.local ? ResponseStatus.Error : this.decoded.status;
+    return this.local ? ResponseStatus.Error : this.decoded!.status;
   }
 }
 
-export class FilterChain {
-  private response: Response = new Response();
+const responseView = new Response();
 
+export class FilterChain {
   constructor(readonly filters: MetaFilter[]) {}
 
   /** Walks `request` through the filters from `from`; returns its new state. */
@@ -45,11 +46,12 @@ export class FilterChain {
 
   /** Shows `message`, the answer to `request` (or to its probe, for a local reply), to the filters in reverse order. */
   runResponse(message: Message, request: RequestInfo, localReply: bool): void {
-    const view = this.response;
+    const view = responseView;
     view.decoded = message;
     view.answers = request;
     view.local = localReply;
     for (let i = this.filters.length - 1; i >= 0; i--) this.filters[i].onResponse(view);
+    view.decoded = null;
     view.answers = null;
   }
 }

@@ -84,6 +84,11 @@ export class FrameStream {
     return this.length;
   }
 
+  /** Whether bytes of a frame decided earlier are still to come. */
+  get skipping(): bool {
+    return this.skip > 0;
+  }
+
   /** Consumes the bytes at `pos` that belong to a frame decided earlier; returns the next frame's start. */
   skipDecided(pos: i32): i32 {
     if (this.skip == 0) return pos;

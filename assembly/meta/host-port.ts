@@ -29,9 +29,11 @@ class HostBuffer extends BufferPort {
   }
 }
 
+/** A HostBuffer names a buffer type and holds nothing else: two per VM serve every connection. */
+const DOWNSTREAM = new HostBuffer(BufferType.DownstreamData);
+const UPSTREAM = new HostBuffer(BufferType.UpstreamData);
+
 export class HostConnectionPort extends ConnectionPort {
-  private down: HostBuffer = new HostBuffer(BufferType.DownstreamData);
-  private up: HostBuffer = new HostBuffer(BufferType.UpstreamData);
   private clockNanos: u64 = 0;
 
   constructor(private connectionId: u32, private stats: MetaStats) {
@@ -39,10 +41,10 @@ export class HostConnectionPort extends ConnectionPort {
   }
 
   get downstream(): BufferPort {
-    return this.down;
+    return DOWNSTREAM;
   }
   get upstream(): BufferPort {
-    return this.up;
+    return UPSTREAM;
   }
 
   /** The time, read from the host once per callback: the messages of one read arrived together. */

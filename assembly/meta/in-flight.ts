@@ -3,54 +3,81 @@
 // send seqid 0 and pipeline): those pair first in, first out.
 import { ActiveRequest } from "./active-request";
 
-/** Shared by every connection that does not use it; never written. */
-const EMPTY_BY_ID = new Map<u64, ActiveRequest>();
-const EMPTY_IN_ORDER = new Array<ActiveRequest | null>(0);
+/** Shared by every connection that has not needed a table yet; never written. */
+const NO_TABLE_BY_ID = new Map<u64, ActiveRequest>();
+const NO_QUEUE = new Array<ActiveRequest | null>(0);
 
 export class InFlightRequests {
-  /** Only the table the codec's pairing uses is made (each empty one costs about 100 bytes per connection). */
-  private byId: Map<u64, ActiveRequest>;
+  /**
+   * The request in flight while the connection has never had two with different ids (or, pairing
+   * by order, never two at once): a client that waits for each answer never makes a table (an
+   * empty map costs about 200 bytes per connection, an array about 100).
+   */
+  private only: ActiveRequest | null = null;
+  private byId: Map<u64, ActiveRequest> = NO_TABLE_BY_ID;
   /** Pairing by order: the requests from `head` on wait; answered slots are emptied, so the collector frees them. */
-  private inOrder: Array<ActiveRequest | null>;
+  private inOrder: Array<ActiveRequest | null> = NO_QUEUE;
   private head: i32 = 0;
-
-  constructor(private pairsByOrder: bool) {
-    this.byId = pairsByOrder ? EMPTY_BY_ID : new Map<u64, ActiveRequest>();
-    this.inOrder = pairsByOrder ? [] : EMPTY_IN_ORDER;
-  }
-
   private count: i32 = 0;
 
+  constructor(private pairsByOrder: bool) {}
+
   get size(): i32 {
-    return this.pairsByOrder ? this.inOrder.length - this.head : this.count;
+    return this.count;
   }
 
   add(request: ActiveRequest): void {
+    this.count++;
+    const only = this.only;
     if (this.pairsByOrder) {
+      if (this.inOrder === NO_QUEUE) {
+        if (only === null) {
+          this.only = request;
+          return;
+        }
+        this.only = null;
+        this.inOrder = [only];
+      }
       this.inOrder.push(request);
       return;
     }
-    this.count++;
     const id = request.message.requestId;
+    if (this.byId === NO_TABLE_BY_ID) {
+      if (only === null) {
+        this.only = request;
+        return;
+      }
+      if (only.message.requestId == id) {
+        appendSameId(only, request);
+        return;
+      }
+      this.only = null;
+      this.byId = new Map<u64, ActiveRequest>();
+      this.byId.set(only.message.requestId, only);
+    }
     if (!this.byId.has(id)) {
       this.byId.set(id, request);
       return;
     }
-    let last = this.byId.get(id);
-    while (last.sameIdNext !== null) last = last.sameIdNext!;
-    last.sameIdNext = request;
+    appendSameId(this.byId.get(id), request);
   }
 
   /** The request that `requestId` answers (the oldest one when pairing by order), without removing it; null if none. */
   find(requestId: u64): ActiveRequest | null {
+    const only = this.only;
+    if (only !== null) return this.pairsByOrder || only.message.requestId == requestId ? only : null;
     if (this.pairsByOrder) return this.head < this.inOrder.length ? unchecked(this.inOrder[this.head]) : null;
     return this.byId.has(requestId) ? this.byId.get(requestId) : null;
   }
 
   /** Removes what find() returned. */
   remove(request: ActiveRequest): void {
+    this.count--;
+    if (request === this.only) {
+      this.only = request.sameIdNext;
+      return;
+    }
     if (!this.pairsByOrder) {
-      this.count--;
       const next = request.sameIdNext;
       if (next === null) this.byId.delete(request.message.requestId);
       else this.byId.set(request.message.requestId, next);
@@ -64,4 +91,11 @@ export class InFlightRequests {
       this.head = 0;
     }
   }
+}
+
+/** Requests with one id are answered in order: `request` goes to the end of `first`'s line. */
+function appendSameId(first: ActiveRequest, request: ActiveRequest): void {
+  let last = first;
+  while (last.sameIdNext !== null) last = last.sameIdNext!;
+  last.sameIdNext = request;
 }

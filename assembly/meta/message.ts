@@ -52,4 +52,15 @@ export class Message {
     this.status = ResponseStatus.Ok;
     this.metadata.clear();
   }
+
+  /** Becomes a copy of `other`, for a message that must outlive the bytes it was decoded from. */
+  copyFrom(other: Message): void {
+    this.type = other.type;
+    this.requestId = other.requestId;
+    this.frameSize = other.frameSize;
+    this.headerSize = other.headerSize;
+    this.bodySize = other.bodySize;
+    this.status = other.status;
+    this.metadata.copyFrom(other.metadata);
+  }
 }

@@ -70,6 +70,12 @@ export class Metadata {
     this.lazy = null;
   }
 
+  /** Becomes a copy of the keys `other` has read (keys left to its lazy reader stay absent). */
+  copyFrom(other: Metadata): void {
+    this.clear();
+    for (let i = 0; i < other.count; i++) this.set(unchecked(other.names[i]), unchecked(other.values[i]));
+  }
+
   private indexOf(key: string): i32 {
     for (let i = 0; i < this.count; i++) {
       if (unchecked(this.names[i]) == key) return i;

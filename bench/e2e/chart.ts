@@ -1,7 +1,9 @@
 // The benchmark's chart, as SVG written by hand: proxy CPU µs per request for each proxy path,
 // grouped by protocol, one panel unpipelined and one pipelined (their scales differ tenfold),
-// at one number of connections.
+// at one number of connections; under each group, the product module / no-op module ratio.
+import { moduleOverNoop } from "./ratios.ts";
 import type { Row } from "./run.ts";
+import { WIRES } from "./wire.ts";
 
 const WIDTH = 900;
 const PANEL_HEIGHT = 300;
@@ -34,6 +36,7 @@ function panel(rows: Row[], protocols: string[], paths: string[], top: number, t
     out.push(`<text x="${MARGIN.left - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(Math.max(0, -Math.floor(Math.log10(step))))}</text>`);
   }
   out.push(`<text transform="translate(16 ${top + MARGIN.top + plotH / 2}) rotate(-90)" font-size="12" text-anchor="middle">proxy CPU µs / request</text>`);
+  const ratios = moduleOverNoop(rows);
   const groupW = plotW / protocols.length;
   const barW = Math.min(50, (groupW * 0.8) / paths.length);
   protocols.forEach((protocol, g) => {
@@ -45,7 +48,10 @@ function panel(rows: Row[], protocols: string[], paths: string[], top: number, t
       out.push(`<rect x="${x + 2}" y="${y(v)}" width="${barW - 4}" height="${y(0) - y(v)}" fill="${COLORS[path]}"/>`);
       out.push(`<text x="${x + barW / 2}" y="${y(v) - 4}" font-size="11" text-anchor="middle">${fmt(v)}</text>`);
     });
-    out.push(`<text x="${MARGIN.left + g * groupW + groupW / 2}" y="${y(0) + 20}" font-size="13" text-anchor="middle">${esc(protocol)}</text>`);
+    const center = MARGIN.left + g * groupW + groupW / 2;
+    out.push(`<text x="${center}" y="${y(0) + 20}" font-size="13" text-anchor="middle">${esc(WIRES[protocol]?.label ?? protocol)}</text>`);
+    const ratio = ratios.find((r) => r.protocol === protocol);
+    if (ratio) out.push(`<text x="${center}" y="${y(0) + 36}" font-size="11" text-anchor="middle" fill="#555">module / no-op ${ratio.moduleOverNoop.toFixed(2)}</text>`);
   });
   out.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`);
   return out;

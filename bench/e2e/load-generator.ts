@@ -9,7 +9,7 @@
 import net from "node:net";
 import readline from "node:readline";
 import { build, type Histogram } from "hdr-histogram-js";
-import { WIRES, type Wire } from "./wire.ts";
+import { wireOf, type Wire } from "./wire.ts";
 
 /** Open loop: how often due requests are released. Timer granularity is Node's (about 1 ms). */
 const TICK_MS = 1;
@@ -90,8 +90,7 @@ let connections: Connection[] = [];
 const run = new Run();
 
 async function connect(port: number, protocol: string, count: number): Promise<object> {
-  const wire = WIRES[protocol];
-  if (!wire) throw new Error(`unknown protocol ${protocol}`);
+  const wire = wireOf(protocol);
   connections = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<Connection>((resolve, reject) => {

@@ -1,8 +1,9 @@
-// End-to-end benchmark (`npm run bench`): Redis, Dubbo and Thrift clients against real servers,
-// direct and through a Node byte pipe, HAProxy in TCP mode, and the local host with a no-op module
-// and with build/meta_protocol.wasm, at 1, 16 and 64 connections, unpipelined and 16 pipelined.
-// Prints a table, writes bench/results/e2e.json and bench/results/e2e.svg.
-//   node --import tsx bench/e2e/main.ts [--quick] [--seconds S] [--protocols redis,dubbo]
+// End-to-end benchmark (`npm run bench`): Redis, Dubbo (100 B payload and 1 KB frame) and Thrift
+// clients against real servers, direct and through a Node byte pipe, HAProxy in TCP mode, and the
+// local host with a no-op module and with build/meta_protocol.wasm, at 1, 16 and 64 connections,
+// unpipelined and 16 pipelined. Prints a table and the product module / no-op module ratios,
+// writes bench/results/e2e.json and bench/results/e2e.svg.
+//   node --import tsx bench/e2e/main.ts [--quick] [--seconds S] [--protocols redis,dubbo-1k]
 //     [--paths direct,host-module] [--connections 1,16] [--out DIR]
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -11,8 +12,10 @@ import { fileURLToPath } from "node:url";
 import { chartSvg } from "./chart.ts";
 import { ProcessGroup } from "./process-group.ts";
 import { PATHS, type PathName } from "./proxies.ts";
+import { moduleOverNoop, RATIO_TARGET, ratioLines } from "./ratios.ts";
 import { LAYOUT, runBench, type BenchOptions } from "./run.ts";
 import { tableHeader, tableLine } from "./table.ts";
+import { wireOf } from "./wire.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CHART_CONNECTIONS = 16;
@@ -20,7 +23,7 @@ const CHART_CONNECTIONS = 16;
 function parseArgs(argv: string[]): BenchOptions & { out: string; quick: boolean } {
   const quick = argv.includes("--quick");
   const o = {
-    protocols: ["redis", "dubbo", "thrift"],
+    protocols: ["redis", "dubbo", "dubbo-1k", "thrift"],
     paths: [...PATHS] as PathName[],
     connections: quick ? [16] : [1, 16, 64],
     pipelines: [1, 16],
@@ -41,6 +44,7 @@ function parseArgs(argv: string[]): BenchOptions & { out: string; quick: boolean
     else if (a === "--out") o.out = path.resolve(argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
+  for (const p of o.protocols) wireOf(p); // throws on an unknown name before anything starts
   for (const p of o.paths) if (!PATHS.includes(p)) throw new Error(`unknown path ${p} (one of ${PATHS.join(", ")})`);
   return o;
 }
@@ -68,6 +72,8 @@ async function main(): Promise<void> {
   const rows = await runBench({ ...o, group, onRow: (r) => console.log(tableLine(r)) });
   const clientBound = rows.filter((r) => r.bottleneck === "client" || r.bottleneck === "client cpu").length;
   if (clientBound > 0) console.log(`${clientBound} row(s) were bound by the JS load generator or by CPU ${LAYOUT.clientCpu} (clients, servers and anything else there), not by the proxy: see "bound by"`);
+  const ratios = moduleOverNoop(rows);
+  for (const line of ratioLines(ratios)) console.log(line);
   const result = {
     measuredAt: new Date().toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
     layout: { ...LAYOUT, text: LAYOUT_TEXT },
     options: { protocols: o.protocols, paths: o.paths, connections: o.connections, pipelines: o.pipelines, seconds: o.seconds, quick: o.quick },
     rows,
+    ratioTarget: RATIO_TARGET,
+    ratios,
   };
   mkdirSync(o.out, { recursive: true });
   writeFileSync(path.join(o.out, "e2e.json"), JSON.stringify(result, null, 2) + "\n");

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, nextJson, waitForPort, type ProcessGroup, type Started } from "./process-group.ts";
+import { wireOf } from "./wire.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const PATHS = ["direct", "pipe", "haproxy", "host-noop", "host-module"] as const;
@@ -21,10 +22,10 @@ export interface Proxy {
 /** Local rate limit: a bucket so large that no request of a run is limited (the passing path is measured). */
 const NEVER_LIMITS = { stat_prefix: "bench", token_bucket: { max_tokens: 1_000_000_000, tokens_per_fill: 1_000_000_000, fill_interval: "1s" } };
 
-export function moduleConfiguration(protocol: string): string {
+export function moduleConfiguration(codec: string): string {
   return JSON.stringify({
     statPrefix: "bench",
-    codec: { name: protocol },
+    codec: { name: codec },
     route_config: { name: "bench", routes: [{ name: "all", route: { cluster: "upstream" } }] },
     meta_protocol_filters: [
       { name: "aeraki.meta_protocol.filters.local_ratelimit", config: NEVER_LIMITS },
@@ -104,7 +105,7 @@ export async function startProxy(group: ProcessGroup, name: PathName, protocol: 
     case "host-module": {
       const wasm = path.join(root, name === "host-noop" ? "build/test-modules/sdk_passthrough.wasm" : "build/meta_protocol.wasm");
       const file = path.join(tmp, `bootstrap-${name}-${protocol}.json`);
-      writeFileSync(file, JSON.stringify(hostBootstrap(wasm, name === "host-noop" ? "" : moduleConfiguration(protocol), upstreamPort)));
+      writeFileSync(file, JSON.stringify(hostBootstrap(wasm, name === "host-noop" ? "" : moduleConfiguration(wireOf(protocol).codec), upstreamPort)));
       const started = node("bench/e2e/host-entry.ts", [file, "1"]);
       const { port } = await nextJson<{ port: number }>(started, name);
       const wasmPages = async () => {

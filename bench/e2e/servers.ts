@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, nextJson, waitForPort, type ProcessGroup, type Started } from "./process-group.ts";
-import { PAYLOAD, REDIS_KEY } from "./wire.ts";
+import { PAYLOAD, REDIS_KEY, wireOf } from "./wire.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -14,9 +14,10 @@ export interface Server {
 }
 
 export async function startServer(group: ProcessGroup, protocol: string, cpu: number): Promise<Server> {
-  if (protocol === "redis") return startRedis(group, cpu);
-  const script = protocol === "dubbo" ? "tests/peers/dubbo-server.ts" : "tests/peers/thrift-server.ts";
-  const args = protocol === "thrift" ? ["--transport", "framed", "--protocol", "binary"] : [];
+  const { codec } = wireOf(protocol);
+  if (codec === "redis") return startRedis(group, cpu);
+  const script = codec === "dubbo" ? "tests/peers/dubbo-server.ts" : "tests/peers/thrift-server.ts";
+  const args = codec === "thrift" ? ["--transport", "framed", "--protocol", "binary"] : [];
   const started = group.start(cpu, process.execPath, ["--import", "tsx", path.join(root, script), ...args], { cwd: root });
   const { port } = await nextJson<{ port: number }>(started, script);
   return { port, process: started };
@@ -31,7 +32,7 @@ async function startRedis(group: ProcessGroup, cpu: number): Promise<Server> {
   return { port, process: started };
 }
 
-/** The value every GET of the benchmark reads. */
+/** The value every GET of the benchmark reads (100 B). */
 function redisSet(port: number, key: string, value: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: "127.0.0.1" }, () => {

@@ -37,16 +37,18 @@ export function pages(subject: Subject): number {
 }
 
 /**
- * The heap after a collection. The module collects after every 64th callback (assembly/abi/gc.ts),
- * so rounds of 64 empty callbacks (a queue nobody registered) are sent until the bytes in use stop
- * falling: what is left is live, give or take the little garbage of the last few empty callbacks.
+ * The heap after a collection. The module collects after every max(64, open connections)th
+ * callback (assembly/abi/gc.ts), so rounds of that many empty callbacks (a queue nobody
+ * registered) are sent until the bytes in use stop falling: what is left is live, give or take
+ * the little garbage of the last few empty callbacks.
  */
-export function settledHeap(subject: Subject): HeapUse | null {
+export function settledHeap(subject: Subject, openConnections = 0): HeapUse | null {
   if (subject.heapRoot === null) return null;
   const vm = subject.plugin.vm;
+  const perRound = Math.max(64, openConnections);
   let last: HeapUse | null = null;
   for (let round = 0; round < 8; round++) {
-    for (let i = 0; i < 64; i++) vm.call("proxy_on_queue_ready", vm.rootContextId, 0);
+    for (let i = 0; i < perRound; i++) vm.call("proxy_on_queue_ready", vm.rootContextId, 0);
     const now = walkHeap(vm.memory, subject.heapRoot);
     if (now === null) return null;
     if (last !== null && now.usedBytes >= last.usedBytes) return now;

@@ -120,7 +120,7 @@ export function connectionRun(subject: Subject, frames: ProtocolFrames, n: numbe
     open.push(conn);
   }
   const openMicros = Number(process.hrtime.bigint() - opening) / 1e3;
-  const during = settledHeap(subject);
+  const during = settledHeap(subject, n);
   const pagesOpen = pages(subject);
   const closing = process.hrtime.bigint();
   if (close) for (const conn of open) conn.close();

@@ -11,7 +11,7 @@
 // within MAX_PAGES. Measured (30 rounds): with 1,000 requests in flight memory grows 16, 32, 32,
 // 64 pages over the first four rounds (the allocator grows by doubling; collections run every 64
 // callbacks, so garbage adds to the peak) and stays at 64 (4 MiB) from then on; the slow client's
-// 13 MiB per round settle at 8 pages from the second round.
+// 13 MiB per round settle at 8 pages from the third or fourth round.
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -98,18 +98,19 @@ describe("backpressure", () => {
     }
   });
 
-  // Memory reaches its plateau in the third round (4, 4, 8 pages, then 8 over 10 more rounds).
-  test("a slow client: 200 answers of 64 KiB while it reads nothing for 500 ms; after 3 warm-up rounds, 3 more add no memory", async () => {
+  // Memory reaches its plateau in the third or fourth round, depending on how the host's reads
+  // batch the answers (4, 4, 8 pages, then 8 over 11 more rounds; under load 4, 4, 4, 8).
+  test("a slow client: 200 answers of 64 KiB while it reads nothing for 500 ms; after 5 warm-up rounds, 3 more add no memory", async () => {
     const COUNT = 200;
     const SIZE = 64 * 1024;
     const server = await delayedServer(0, SIZE);
     const proxy = await startFaultHost({ codec: "dubbo", upstreamPort: server.port });
     try {
-      for (let round = 0; round < 3; round++) assertInOrder(await pipelined(proxy.port, COUNT, 500), COUNT, SIZE);
+      for (let round = 0; round < 5; round++) assertInOrder(await pipelined(proxy.port, COUNT, 500), COUNT, SIZE);
       const warm = proxy.memoryPages();
       for (let round = 0; round < 3; round++) {
         assertInOrder(await pipelined(proxy.port, COUNT, 500), COUNT, SIZE);
-        assert.equal(proxy.memoryPages(), warm, `round ${round + 4}: pages`);
+        assert.equal(proxy.memoryPages(), warm, `round ${round + 6}: pages`);
       }
       assert.ok(warm <= MAX_PAGES, `${warm} pages`);
       assert.ok(proxy.envoy.stats.counter("cluster.upstream.upstream_cx_rx_bytes_total") > 5 * COUNT * SIZE, "the answers passed");

@@ -9,7 +9,7 @@ import { ConnectionUpstreamChoice } from "../../../assembly/meta/upstream-choice
 import { MemoryPort, Wire } from "./memory-port";
 import { ClusterPicker, Holder, Mutator, ResponseRecorder } from "./test-filters";
 import { TestServices } from "./test-services";
-import { concat, describe as frames, request, response, TlvCodec } from "./tlv-codec";
+import { concat, describe as frames, frame, request, response, TlvCodec } from "./tlv-codec";
 
 function wire(filters: MetaFilter[], byOrder: bool = false, maxFrameSize: i32 = 1 << 20, choice: bool = false): Wire {
   const w = new Wire();
@@ -223,6 +223,65 @@ describe("pairing", () => {
     expect(recorder.seen.join(",")).toBe("a/0,b/0");
     w.serverSends(response(0));
     expect(w.port.stat(Stat.ResponseUnpaired)).toBe(1);
+  });
+
+  it("by id: a table is made only once two requests with different ids are in flight, and pairing goes on through it", () => {
+    const recorder = new ResponseRecorder();
+    const w = wire(filters1(recorder));
+    w.clientSends(request(1, "method=a"));
+    w.serverSends(response(1));
+    w.clientSends(concat([request(2, "method=b"), request(2, "method=c"), request(3, "method=d")]));
+    w.serverSends(concat([response(3), response(2), response(2)]));
+    w.clientSends(request(4, "method=e"));
+    w.serverSends(concat([response(9), response(4)]));
+    expect(recorder.seen.join(",")).toBe("a/0,d/0,b/0,c/0,e/0");
+    expect(w.port.stat(Stat.ResponseUnpaired)).toBe(1);
+    expect(w.port.stat(Stat.RequestActive)).toBe(0);
+  });
+
+  it("by order: one request in flight, then a queue, pair in order", () => {
+    const recorder = new ResponseRecorder();
+    const w = wire(filters1(recorder), true);
+    w.clientSends(request(1, "method=a"));
+    w.serverSends(response(0));
+    w.clientSends(request(2, "method=b"));
+    w.clientSends(request(3, "method=c"));
+    w.serverSends(response(0));
+    w.clientSends(request(4, "method=d"));
+    w.serverSends(concat([response(0), response(0)]));
+    expect(recorder.seen.join(",")).toBe("a/0,b/0,c/0,d/0");
+    expect(w.port.stat(Stat.RequestActive)).toBe(0);
+  });
+
+  it("counts a response and shows it to the filters once its whole frame has passed, at every split", () => {
+    const answer = concat([frame(1, 1, "", 300), response(2, "", 1)]);
+    for (let cut = 1; cut < answer.length; cut++) {
+      const recorder = new ResponseRecorder();
+      const w = wire(filters1(recorder));
+      w.clientSends(concat([request(1, "method=a"), request(2, "method=b")]));
+      w.serverSends(answer.subarray(0, cut));
+      const firstWhole = cut >= answer.length - response(2, "", 1).length;
+      expect(w.port.stat(Stat.Response)).toBe(firstWhole ? 1 : 0, "cut at " + cut.toString());
+      expect(w.port.stat(Stat.RequestActive)).toBe(firstWhole ? 1 : 2, "cut at " + cut.toString());
+      w.serverSends(answer.subarray(cut));
+      expect(recorder.seen.join(",")).toBe("a/0,b/1", "cut at " + cut.toString());
+      expect(w.port.stat(Stat.Response)).toBe(2);
+      expect(w.port.stat(Stat.ResponseSuccess)).toBe(1);
+      expect(w.port.stat(Stat.RequestActive)).toBe(0);
+      expect(w.toClient.length).toBe(answer.length);
+    }
+  });
+
+  it("a response whose end never comes is not counted, and its request ends unanswered with the connection", () => {
+    const recorder = new ResponseRecorder();
+    const w = wire(filters1(recorder));
+    w.clientSends(request(1, "method=a"));
+    const answer = frame(1, 1, "", 300);
+    w.serverSends(answer.subarray(0, 100), true);
+    w.manager!.finish();
+    expect(recorder.seen.length).toBe(0);
+    expect(w.port.stat(Stat.Response)).toBe(0);
+    expect(w.port.stat(Stat.RequestActive)).toBe(0);
   });
 
   it("oneway requests pass the filters and expect no answer", () => {
