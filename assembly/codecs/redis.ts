@@ -18,6 +18,9 @@ const MAX_HEADER_LINE: i32 = 32;
 const MAX_DEPTH: i32 = 32;
 /** Longest command name or key kept as metadata (longer keys are still forwarded, unnamed). */
 const MAX_METADATA_VALUE: i32 = 1024;
+/** Where the scanner copies a command's name and key (one each per VM: decoding never pauses). */
+const COMMAND_TEXT = new Uint8Array(MAX_METADATA_VALUE);
+const KEY_TEXT = new Uint8Array(MAX_METADATA_VALUE);
 
 /** Commands whose first argument is not a key (connection, server and pub/sub commands): no `key`. */
 const KEYLESS_LIST: string[] = [
@@ -29,7 +32,6 @@ const KEYLESS = new Set<string>();
 for (let i = 0; i < KEYLESS_LIST.length; i++) KEYLESS.add(KEYLESS_LIST[i]);
 
 const SPACE: u8 = 0x20;
-const METADATA_TEXT = new Uint8Array(MAX_METADATA_VALUE);
 
 const NEED_MORE: i32 = -1;
 const MALFORMED: i32 = -2;
@@ -37,28 +39,109 @@ const TOO_LARGE: i32 = -3;
 /** The length or count "-1": a RESP2 null. */
 const NULL_LENGTH: i64 = -101;
 
-/** Walks one RESP value; positions are offsets from the start of the frame. */
+/**
+ * Bytes asked of the input per view when fewer would do: a command's header, a reply's line. Small
+ * enough that a view from a frame's start mostly fits in the input's current window (a view past
+ * that window's end makes the input copy from the host again).
+ */
+const CHUNK: i32 = 256;
+/** Most bytes asked per view while looking for a line's end: BufferedInput's window. */
+const WINDOW: i32 = 4096;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Walks one RESP value; positions are offsets from the start of the frame. Bytes are read from
+ * a view of the input (`window`, frame offsets [windowStart, windowEnd)) with plain loads; a read
+ * outside it takes a new view from the input.
+ */
 class RespScanner {
   input: FrameInput = EMPTY_INPUT;
+  /** The input's buffered bytes, read once per decode. */
+  available: i32 = 0;
   /** Offset of the first byte after the value scanned, when it returned >= 0. */
   end: i32 = 0;
-  /** With NEED_MORE: bytes the frame needs at least, when known (0 otherwise). */
-  needed: i32 = 0;
   /** The value's data ends past the buffered bytes but the frame's length is known: done early. */
   partial: bool = false;
+  /**
+   * A command's name (upper-cased) and first argument, copied while the scan passes them (a large
+   * argument after them moves the window away): words 0 and 1 of a command array or line.
+   */
+  readonly words: StaticArray<Uint8Array> = [COMMAND_TEXT, KEY_TEXT];
+  /** Bytes of each word, or -1 when it is not there (not a bulk string, too long, not all buffered). */
+  readonly wordLength: StaticArray<i32> = new StaticArray<i32>(2);
+  /** Whether to copy words (a command's, not a reply's). */
+  private wantsWords: bool = false;
+  /** Which word the top-level array's element being scanned is (-1: none). */
+  private element: i32 = -1;
+  private window: Uint8Array = NO_BYTES;
+  private windowStart: i32 = 0;
+  private windowEnd: i32 = 0;
 
-  constructor(readonly maxFrameSize: i32) {}
+  maxFrameSize: i32 = 0;
+
+  /** Starts a decode of the frame at the start of `input`; `wantsWords` for a command. */
+  reset(input: FrameInput, maxFrameSize: i32, wantsWords: bool): void {
+    this.input = input;
+    this.maxFrameSize = maxFrameSize;
+    this.wantsWords = wantsWords;
+    this.available = input.available;
+    this.partial = false;
+    this.window = NO_BYTES;
+    this.windowStart = 0;
+    this.windowEnd = 0;
+    unchecked((this.wordLength[0] = -1));
+    unchecked((this.wordLength[1] = -1));
+  }
+
+  /** Makes the window hold [at, at + n); the caller keeps at + n <= available. */
+  @inline
+  cover(at: i32, n: i32): void {
+    if (at < this.windowStart || at + n > this.windowEnd) this.load(at, n);
+  }
+
+  /** The byte at `at` (< available). */
+  @inline
+  byte(at: i32): u8 {
+    this.cover(at, 1);
+    return unchecked(this.window[at - this.windowStart]);
+  }
+
+  /** The window's byte for frame offset `at`, which the window holds. */
+  @inline
+  covered(at: i32): u8 {
+    return unchecked(this.window[at - this.windowStart]);
+  }
+
+  /** A view from `at` of at least `n` bytes, of CHUNK when that many are buffered. */
+  private load(at: i32, n: i32): void {
+    let size = this.available - at;
+    const want = n > CHUNK ? n : CHUNK;
+    if (size > want) size = want;
+    this.window = this.input.bytes(at, size);
+    this.windowStart = at;
+    this.windowEnd = at + size;
+  }
 
   /** Offset of the CR ending the line that starts at `at`, or NEED_MORE / MALFORMED. */
   lineEnd(at: i32, limit: i32): i32 {
-    const input = this.input;
-    const available = input.available - at;
+    const available = this.available - at;
     const look = available < limit ? available : limit;
     if (look <= 0) return NEED_MORE;
-    for (let i = 0; i < look; i++) {
-      if (input.byteAt(at + i) == LF) {
-        if (i == 0 || input.byteAt(at + i - 1) != CR) return MALFORMED;
-        return at + i - 1;
+    const stop = at + look;
+    let i = at;
+    while (i < stop) {
+      if (i < this.windowStart || i >= this.windowEnd) {
+        const rest = stop - i;
+        this.load(i, rest < WINDOW ? rest : WINDOW);
+      }
+      const run = this.windowEnd < stop ? this.windowEnd : stop;
+      const view = this.window;
+      const start = this.windowStart;
+      while (i < run && unchecked(view[i - start]) != LF) i++;
+      if (i < run) {
+        // The CR may sit at the end of the previous view.
+        if (i == at || this.byte(i - 1) != CR) return MALFORMED;
+        return i - 1;
       }
     }
     return available < limit ? NEED_MORE : MALFORMED;
@@ -68,11 +151,11 @@ class RespScanner {
   integer(at: i32, crAt: i32): i64 {
     const n = crAt - at - 1;
     if (n <= 0 || n > 20) return MALFORMED;
-    const input = this.input;
-    if (input.byteAt(at + 1) == 0x2d) return n == 2 && input.byteAt(at + 2) == 0x31 ? NULL_LENGTH : MALFORMED;
+    this.cover(at + 1, n);
+    if (this.covered(at + 1) == 0x2d) return n == 2 && this.covered(at + 2) == 0x31 ? NULL_LENGTH : MALFORMED;
     let v: i64 = 0;
     for (let i = 0; i < n; i++) {
-      const c = <i32>input.byteAt(at + 1 + i);
+      const c = <i32>this.covered(at + 1 + i);
       if (c < 0x30 || c > 0x39) return MALFORMED;
       v = v * 10 + (c - 0x30);
       if (v > 0x7fffffff) return TOO_LARGE;
@@ -86,8 +169,8 @@ class RespScanner {
    */
   value(at: i32, depth: i32, last: bool): i32 {
     if (depth > MAX_DEPTH) return MALFORMED;
-    if (this.input.available <= at) return NEED_MORE;
-    const type = this.input.byteAt(at);
+    if (this.available <= at) return NEED_MORE;
+    const type = this.byte(at);
     const cr = this.lineEnd(at, type == 0x2b || type == 0x2d ? MAX_INLINE : MAX_HEADER_LINE + 2);
     if (cr < 0) return cr;
     const lineNext = cr + 2;
@@ -110,6 +193,7 @@ class RespScanner {
           return 0;
         }
         if (len < 0) return <i32>len;
+        if (depth == 1 && type == 0x24 && this.element >= 0) this.copyWord(this.element, lineNext, <i32>len);
         return this.skipData(lineNext, <i32>len, last);
       }
       case 0x2a: // * array
@@ -126,6 +210,7 @@ class RespScanner {
         if (values > <i64>this.maxFrameSize) return TOO_LARGE;
         let next = lineNext;
         for (let i: i64 = 0; i < values; i++) {
+          if (depth == 0) this.element = i < 2 && this.wantsWords ? <i32>i : -1;
           const r = this.value(next, depth + 1, last && i == values - 1);
           if (r < 0) return r;
           if (this.partial) return 0;
@@ -143,16 +228,36 @@ class RespScanner {
   private skipData(at: i32, len: i32, last: bool): i32 {
     const end = <i64>at + <i64>len + 2;
     if (end > <i64>this.maxFrameSize) return TOO_LARGE;
-    this.end = <i32>end;
-    if (<i32>end <= this.input.available) {
-      return this.input.byteAt(<i32>end - 2) == CR && this.input.byteAt(<i32>end - 1) == LF ? 0 : MALFORMED;
+    const frameEnd = <i32>end;
+    this.end = frameEnd;
+    if (frameEnd <= this.available) {
+      this.cover(frameEnd - 2, 2);
+      return this.covered(frameEnd - 2) == CR && this.covered(frameEnd - 1) == LF ? 0 : MALFORMED;
     }
     if (last) {
       this.partial = true;
       return 0;
     }
-    this.needed = <i32>end;
     return NEED_MORE;
+  }
+
+  /**
+   * Copies word `index` (0: the command, upper-cased; 1: the key) from [at, at + length) when it
+   * is short enough to keep and all buffered.
+   */
+  copyWord(index: i32, at: i32, length: i32): void {
+    if (length > MAX_METADATA_VALUE || at + length > this.available) return;
+    this.cover(at, length);
+    const into = unchecked(this.words[index]);
+    if (index == 0) {
+      for (let i = 0; i < length; i++) {
+        const c = this.covered(at + i);
+        unchecked((into[i] = c >= 0x61 && c <= 0x7a ? c - 0x20 : c));
+      }
+    } else {
+      memory.copy(into.dataStart, this.window.dataStart + <usize>(at - this.windowStart), <usize>length);
+    }
+    unchecked((this.wordLength[index] = length));
   }
 }
 
@@ -161,15 +266,15 @@ class EmptyInput extends FrameInput {
     return 0;
   }
   bytes(offset: i32, length: i32): Uint8Array {
-    return new Uint8Array(0);
+    return NO_BYTES;
   }
 }
 const EMPTY_INPUT = new EmptyInput();
 
+/** Scratch state of one decode, reused by every connection of the VM (a decode runs within one callback). */
+const scanner = new RespScanner();
+
 export class RedisCodec extends Codec {
-  private scanner: RespScanner = new RespScanner(this.maxFrameSize);
-  /** Where metadata text is assembled before it becomes a string (one per VM: decoding never pauses). */
-  private text: Uint8Array = METADATA_TEXT;
   /**
    * The last command name, its bytes and whether it takes a key: a connection mostly repeats a few
    * commands, so the name is reused instead of decoded into a new string per request.
@@ -179,13 +284,11 @@ export class RedisCodec extends Codec {
   private lastCommandKeyless: bool = false;
 
   decode(input: FrameInput, direction: Direction, message: Message): DecodeStatus {
-    const s = this.scanner;
-    s.input = input;
-    s.partial = false;
-    s.needed = 0;
-    if (input.available == 0) return DecodeStatus.NeedMoreData;
-    const first = input.byteAt(0);
-    if (direction == Direction.Downstream && first != 0x2a) return this.decodeInline(input, message);
+    const s = scanner;
+    s.reset(input, this.maxFrameSize, direction == Direction.Downstream);
+    if (s.available == 0) return DecodeStatus.NeedMoreData;
+    const first = s.byte(0);
+    if (direction == Direction.Downstream && first != 0x2a) return this.decodeInline(message);
     const r = s.value(0, 0, true);
     if (r == NEED_MORE) return DecodeStatus.NeedMoreData;
     if (r == TOO_LARGE) return this.fail("redis: frame exceeds maxFrameSize");
@@ -197,73 +300,54 @@ export class RedisCodec extends Codec {
       return DecodeStatus.Done;
     }
     message.type = MessageType.Request;
-    this.commandMetadata(input, message);
+    this.commandMetadata(message);
     return DecodeStatus.Done;
   }
 
-  /** method and key from the first two bulk strings of a command array (small reads only). */
-  private commandMetadata(input: FrameInput, message: Message): void {
-    const s = this.scanner;
-    const cr = s.lineEnd(0, MAX_HEADER_LINE + 2);
-    let at = cr + 2;
-    for (let i = 0; i < 2; i++) {
-      if (at >= input.available || input.byteAt(at) != 0x24) return;
-      const lineCr = s.lineEnd(at, MAX_HEADER_LINE + 2);
-      if (lineCr < 0) return;
-      const len = s.integer(at, lineCr);
-      if (len < 0 || len > MAX_METADATA_VALUE || lineCr + 2 + <i32>len > input.available) return;
-      if (!this.setWord(input, lineCr + 2, <i32>len, i == 0, message)) return;
-      at = lineCr + 2 + <i32>len + 2;
-    }
+  /** method and key from the words the scanner copied. */
+  private commandMetadata(message: Message): void {
+    const words = scanner.wordLength;
+    if (unchecked(words[0]) < 0 || !this.setCommand(message, unchecked(words[0]))) return;
+    const keyLength = unchecked(words[1]);
+    if (keyLength >= 0) message.metadata.set(KEY, String.UTF8.decodeUnsafe(KEY_TEXT.dataStart, <usize>keyLength));
   }
 
-  /**
-   * Sets `method` (upper-cased) from the first word, `key` from the second; false when no key
-   * follows (a keyless command, or a word too long to keep).
-   */
-  private setWord(input: FrameInput, at: i32, length: i32, isCommand: bool, message: Message): bool {
-    if (length > MAX_METADATA_VALUE) return false;
-    const text = this.text;
-    for (let i = 0; i < length; i++) {
-      const c = input.byteAt(at + i);
-      unchecked((text[i] = isCommand && c >= 0x61 && c <= 0x7a ? c - 0x20 : c));
-    }
-    if (!isCommand) {
-      message.metadata.set(KEY, String.UTF8.decodeUnsafe(text.dataStart, <usize>length));
-      return false;
-    }
+  /** Sets `method` from the command name in COMMAND_TEXT; false when the command takes no key. */
+  private setCommand(message: Message, length: i32): bool {
     if (!this.isLastCommand(length)) {
-      this.lastCommand = String.UTF8.decodeUnsafe(text.dataStart, <usize>length);
-      this.lastCommandBytes = text.slice(0, length);
+      this.lastCommand = String.UTF8.decodeUnsafe(COMMAND_TEXT.dataStart, <usize>length);
+      this.lastCommandBytes = COMMAND_TEXT.slice(0, length);
       this.lastCommandKeyless = KEYLESS.has(this.lastCommand);
     }
     message.metadata.set(METHOD, this.lastCommand);
     return !this.lastCommandKeyless;
   }
 
-  /** Whether the `length` bytes in `text` are the last command's name. */
+  /** Whether the `length` bytes in COMMAND_TEXT are the last command's name. */
   private isLastCommand(length: i32): bool {
     const last = this.lastCommandBytes;
     if (last.length != length) return false;
-    return memory.compare(last.dataStart, this.text.dataStart, <usize>length) == 0;
+    return memory.compare(last.dataStart, COMMAND_TEXT.dataStart, <usize>length) == 0;
   }
 
   /** An inline command ("PING\r\n", "SET k v\r\n"): words separated by spaces. */
-  private decodeInline(input: FrameInput, message: Message): DecodeStatus {
+  private decodeInline(message: Message): DecodeStatus {
+    const s = scanner;
     const maxFrameSize = this.maxFrameSize;
-    const cr = this.scanner.lineEnd(0, MAX_INLINE < maxFrameSize ? MAX_INLINE : maxFrameSize);
+    const cr = s.lineEnd(0, MAX_INLINE < maxFrameSize ? MAX_INLINE : maxFrameSize);
     if (cr == NEED_MORE) return DecodeStatus.NeedMoreData;
     if (cr < 0) return this.fail("redis: inline command too long or malformed");
     message.type = MessageType.Request;
     message.frameSize = cr + 2;
     let at = 0;
     for (let i = 0; i < 2; i++) {
-      while (at < cr && input.byteAt(at) == SPACE) at++;
+      while (at < cr && s.byte(at) == SPACE) at++;
       if (at == cr) break;
       const start = at;
-      while (at < cr && input.byteAt(at) != SPACE) at++;
-      if (!this.setWord(input, start, at - start, i == 0, message)) break;
+      while (at < cr && s.byte(at) != SPACE) at++;
+      s.copyWord(i, start, at - start);
     }
+    this.commandMetadata(message);
     return DecodeStatus.Done;
   }
 

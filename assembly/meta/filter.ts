@@ -67,7 +67,9 @@ export abstract class HeldRequest {
 /**
  * A response on its way to the client, with the request it answers. For a request a filter
  * answered itself, `isLocalReply` is true: `message` is then the upstream's answer to the probe
- * that took the request's place, and the client gets the codec's error reply instead.
+ * that took the request's place, and the client gets the codec's error reply instead. The view and
+ * its message are valid during onResponse only (they are reused for the next response): copy what
+ * must be kept.
  */
 export abstract class ResponseView {
   abstract get message(): Message;
