@@ -40,6 +40,23 @@ class Held extends HeldRequest {
 
 const NO_MUTATION = new Mutation();
 
+/**
+ * Answered requests kept for reuse by any connection of the VM: a request is several objects
+ * (itself, its message, metadata and their arrays), and reusing them keeps the garbage between
+ * collections, and so the heap the module touches, small. Bounded, so that a burst of requests in
+ * flight does not stay allocated.
+ */
+const pool: ActiveRequest[] = [];
+const POOL_LIMIT: i32 = 256;
+
+/** A request object for `owner`'s next frame: a reused one when there is one. */
+export function takeRequest(owner: RequestOwner): ActiveRequest {
+  if (pool.length == 0) return new ActiveRequest(owner);
+  const r = pool.pop();
+  r.owner = owner;
+  return r;
+}
+
 export class ActiveRequest extends RequestView {
   private decoded: Message = new Message();
   state: RequestState = RequestState.Decoding;
@@ -62,8 +79,32 @@ export class ActiveRequest extends RequestView {
   private writtenBack: Mutation | null = null;
   private handle: Held | null = null;
 
-  constructor(readonly owner: RequestOwner) {
+  constructor(public owner: RequestOwner) {
     super();
+  }
+
+  /**
+   * Its answer has passed every filter, so nothing should hold it any more (RequestInfo is valid
+   * until then): it goes back to the pool. One whose hold() handle went out is left to the
+   * collector, since a filter may still hold that handle.
+   */
+  recycle(): void {
+    if (this.handle !== null || pool.length >= POOL_LIMIT) return;
+    this.decoded.reset();
+    this.state = RequestState.Decoding;
+    this.offset = 0;
+    this.filterIndex = 0;
+    this.kind = ErrorKind.Unspecified;
+    this.detail = "";
+    this.localReply = null;
+    this.nextBuffered = null;
+    this.sameIdNext = null;
+    this.route = "";
+    this.clusterName = "";
+    this.started = 0;
+    this.written = null;
+    this.writtenBack = null;
+    pool.push(this);
   }
 
   /** Ready for a newly decoded frame at `offset`, decoded at `now`. */

@@ -8,7 +8,7 @@
 // (their bytes removed, counted), replies in flight are delivered, then the connection closes, so
 // the client reconnects and is routed afresh.
 // Everything Envoy does is reached through a ConnectionPort, so all of this runs in unit specs.
-import { ActiveRequest, RequestOwner, RequestState } from "./active-request";
+import { ActiveRequest, RequestOwner, RequestState, takeRequest } from "./active-request";
 import { Codec, DecodeStatus, Direction } from "./codec";
 import { FilterChain } from "./filter-chain";
 import { FrameStream } from "./frame-stream";
@@ -122,7 +122,7 @@ export class ConnectionManager extends RequestOwner {
    */
   private nextRequest(): ActiveRequest {
     const spare = this.spare;
-    if (spare === null) return (this.spare = new ActiveRequest(this));
+    if (spare === null) return (this.spare = takeRequest(this));
     spare.message.reset();
     return spare;
   }
@@ -338,6 +338,7 @@ export class ConnectionManager extends RequestOwner {
       const request = incomplete.request!;
       incomplete.request = null;
       this.responseComplete(incomplete.message, request);
+      request.recycle();
     }
     while (pos < s.length) {
       const message = response;
@@ -398,10 +399,12 @@ export class ConnectionManager extends RequestOwner {
         return s.length;
       }
       this.chain.runResponse(message, request, true);
+      request.recycle();
       return s.replaceFrame(pos, message.frameSize, reply);
     }
     if (pos + frameSize <= s.length) {
       this.responseComplete(message, request);
+      request.recycle();
       return pos + frameSize;
     }
     // Its body passes on as it comes (never held), but it is a response only once whole, as a
