@@ -31,10 +31,10 @@ class Held extends HeldRequest {
     return this.active;
   }
   resume(): void {
-    if (this.active.state == RequestState.Held) this.active.owner.resume(this.active);
+    if (this.active.state == RequestState.Held) this.active.owner!.resume(this.active);
   }
   reply(kind: ErrorKind, detail: string): void {
-    if (this.active.state == RequestState.Held) this.active.owner.replyLater(this.active, kind, detail);
+    if (this.active.state == RequestState.Held) this.active.owner!.replyLater(this.active, kind, detail);
   }
 }
 
@@ -79,8 +79,12 @@ export class ActiveRequest extends RequestView {
   private writtenBack: Mutation | null = null;
   private handle: Held | null = null;
 
-  constructor(public owner: RequestOwner) {
+  /** The connection it belongs to; null while pooled (a pooled request must not keep a closed connection alive). */
+  owner: RequestOwner | null;
+
+  constructor(owner: RequestOwner) {
     super();
+    this.owner = owner;
   }
 
   /**
@@ -104,6 +108,7 @@ export class ActiveRequest extends RequestView {
     this.started = 0;
     this.written = null;
     this.writtenBack = null;
+    this.owner = null;
     pool.push(this);
   }
 

@@ -76,10 +76,20 @@ export class BenchConnection {
 
   /** Sends `requests` in one read, then `responses` in one write. */
   exchange(requests: Buffer, responses: Buffer): void {
+    this.send(requests);
+    this.answer(responses);
+  }
+
+  /** The client's `requests` in one read. */
+  send(requests: Buffer): void {
     this.data.add(requests);
     this.filter.onData(this.data, false);
     this.passedBytes += this.data.length;
     this.data.drain(this.data.length);
+  }
+
+  /** The server's `responses` in one write. */
+  answer(responses: Buffer): void {
     this.written.add(responses);
     this.filter.onWrite(this.written, false);
     this.written.drain(this.written.length);

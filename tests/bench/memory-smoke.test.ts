@@ -3,7 +3,9 @@
 // closed, and the split by class names the framework's own classes. No timing is asserted.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PROTOCOLS } from "../../bench/frames.ts";
 import { debugBuild } from "../../bench/memory/debug-build.ts";
+import { BenchConnection, settledHeap } from "../../bench/memory/drive.ts";
 import { findTlsfRoot, walkHeap } from "../../bench/memory/heap-walk.ts";
 import { measureProduct, splitByClass, type Options } from "../../bench/memory/measure.ts";
 import { loadProduct, root } from "../../bench/memory/subjects.ts";
@@ -44,6 +46,30 @@ test("dubbo over 10,000 messages and 100 connections: rows filled, memory flat a
   assert.ok(row.arrayBuffers.length > 0);
   // Closing every connection gives back (nearly) all they took.
   assert.ok(row.heapLeftAfterClose !== null && row.heapLeftAfterClose < (row.heapBytesPerConnection * 100) / 10, `left ${row.heapLeftAfterClose} B`);
+});
+
+test("no connection outlives its close, also when its answered requests are kept for reuse", (t) => {
+  const debug = debugBuild(root);
+  if (!debug) return t.skip("no debug build");
+  const managers = () => {
+    const id = debug.classNames.findIndex((name) => name.endsWith("/ConnectionManager"));
+    const heap = settledHeap(subject, open.length);
+    assert.ok(heap && id >= 0);
+    return heap.byClass.get(id)?.count ?? 0;
+  };
+  const subject = loadProduct("dubbo", debug.code);
+  const frames = PROTOCOLS.dubbo;
+  const payload = Buffer.alloc(100, 0x61);
+  const open: BenchConnection[] = [];
+  // Every connection has a request in flight at once, so the requests the module keeps for reuse
+  // come from 50 different connections.
+  for (let i = 0; i < 50; i++) open.push(new BenchConnection(subject));
+  open.forEach((c, i) => c.send(frames.request(payload, i + 1)));
+  open.forEach((c, i) => c.answer(frames.response(i + 1)));
+  assert.equal(managers(), 50);
+  for (const c of open) c.close();
+  open.length = 0;
+  assert.equal(managers(), 0);
 });
 
 test("the split by class names framework classes and adds up to at most the heap per connection", (t) => {
