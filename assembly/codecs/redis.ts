@@ -5,7 +5,7 @@
 // their length without being read; when the last bulk of a frame has not all arrived, the frame
 // is already decoded (its length is known), so a large SET costs what its header costs.
 import { Codec, CodecFactory, DecodeStatus, Direction } from "../meta/codec";
-import { FrameInput } from "../meta/input";
+import { FrameInput, MemoryInput } from "../meta/input";
 import { ErrorKind, Message, MessageType, ResponseStatus } from "../meta/message";
 import { KEY, METHOD } from "../meta/metadata-keys";
 import { Mutation } from "../meta/mutation";
@@ -40,19 +40,23 @@ const TOO_LARGE: i32 = -3;
 const NULL_LENGTH: i64 = -101;
 
 /**
- * Bytes asked of the input per view when fewer would do: a command's header, a reply's line. Small
- * enough that a view from a frame's start mostly fits in the input's current window (a view past
- * that window's end makes the input copy from the host again).
+ * Bytes copied from the input per load when fewer would do: a command's header, a reply's line.
+ * Small enough that a load from a frame's start mostly fits in the input's current window (a load
+ * past that window's end makes the input copy from the host again).
  */
 const CHUNK: i32 = 256;
-/** Most bytes asked per view while looking for a line's end: BufferedInput's window. */
+/** Most bytes loaded while looking for a line's end: BufferedInput's window. */
 const WINDOW: i32 = 4096;
-const NO_BYTES = new Uint8Array(0);
+/**
+ * The bytes the scanner reads, copied from the input (one per VM: decoding never pauses). A copy
+ * into this array, not a view of the input, so that scanning a frame makes no garbage.
+ */
+const SCANNED = new Uint8Array(WINDOW);
 
 /**
  * Walks one RESP value; positions are offsets from the start of the frame. Bytes are read from
- * a view of the input (`window`, frame offsets [windowStart, windowEnd)) with plain loads; a read
- * outside it takes a new view from the input.
+ * SCANNED (frame offsets [windowStart, windowEnd)) with plain loads; a read outside it loads them
+ * from the input.
  */
 class RespScanner {
   input: FrameInput = EMPTY_INPUT;
@@ -73,7 +77,6 @@ class RespScanner {
   private wantsWords: bool = false;
   /** Which word the top-level array's element being scanned is (-1: none). */
   private element: i32 = -1;
-  private window: Uint8Array = NO_BYTES;
   private windowStart: i32 = 0;
   private windowEnd: i32 = 0;
 
@@ -86,7 +89,6 @@ class RespScanner {
     this.wantsWords = wantsWords;
     this.available = input.available;
     this.partial = false;
-    this.window = NO_BYTES;
     this.windowStart = 0;
     this.windowEnd = 0;
     unchecked((this.wordLength[0] = -1));
@@ -103,21 +105,21 @@ class RespScanner {
   @inline
   byte(at: i32): u8 {
     this.cover(at, 1);
-    return unchecked(this.window[at - this.windowStart]);
+    return unchecked(SCANNED[at - this.windowStart]);
   }
 
   /** The window's byte for frame offset `at`, which the window holds. */
   @inline
   covered(at: i32): u8 {
-    return unchecked(this.window[at - this.windowStart]);
+    return unchecked(SCANNED[at - this.windowStart]);
   }
 
-  /** A view from `at` of at least `n` bytes, of CHUNK when that many are buffered. */
+  /** Loads from `at` at least `n` (at most WINDOW) bytes, CHUNK when that many are buffered. */
   private load(at: i32, n: i32): void {
     let size = this.available - at;
     const want = n > CHUNK ? n : CHUNK;
     if (size > want) size = want;
-    this.window = this.input.bytes(at, size);
+    this.input.copyTo(at, size, SCANNED);
     this.windowStart = at;
     this.windowEnd = at + size;
   }
@@ -135,7 +137,7 @@ class RespScanner {
         this.load(i, rest < WINDOW ? rest : WINDOW);
       }
       const run = this.windowEnd < stop ? this.windowEnd : stop;
-      const view = this.window;
+      const view = SCANNED;
       const start = this.windowStart;
       while (i < run && unchecked(view[i - start]) != LF) i++;
       if (i < run) {
@@ -255,21 +257,13 @@ class RespScanner {
         unchecked((into[i] = c >= 0x61 && c <= 0x7a ? c - 0x20 : c));
       }
     } else {
-      memory.copy(into.dataStart, this.window.dataStart + <usize>(at - this.windowStart), <usize>length);
+      memory.copy(into.dataStart, SCANNED.dataStart + <usize>(at - this.windowStart), <usize>length);
     }
     unchecked((this.wordLength[index] = length));
   }
 }
 
-class EmptyInput extends FrameInput {
-  get available(): i32 {
-    return 0;
-  }
-  bytes(offset: i32, length: i32): Uint8Array {
-    return NO_BYTES;
-  }
-}
-const EMPTY_INPUT = new EmptyInput();
+const EMPTY_INPUT = new MemoryInput(new Uint8Array(0));
 
 /** Scratch state of one decode, reused by every connection of the VM (a decode runs within one callback). */
 const scanner = new RespScanner();

@@ -75,6 +75,12 @@ export abstract class BufferedInput extends FrameInput {
     return sharedWindow.subarray(0, length);
   }
 
+  copyTo(offset: i32, length: i32, into: Uint8Array): void {
+    const from = this.frameStart + offset;
+    if (windowOwner !== this || from < this.windowStart || from + length > this.windowStart + this.windowLength) this.load(from, length);
+    memory.copy(into.dataStart, sharedWindow.dataStart + <usize>(from - this.windowStart), <usize>length);
+  }
+
   byteAt(offset: i32): u8 {
     const from = this.frameStart + offset;
     if (windowOwner !== this || from < this.windowStart || from >= this.windowStart + this.windowLength) this.load(from, 1);

@@ -16,6 +16,15 @@ export abstract class FrameInput {
   byteAt(offset: i32): u8 {
     return this.bytes(offset, 1)[0];
   }
+
+  /**
+   * Copies `length` bytes starting `offset` bytes into the frame to the start of `into` (as
+   * `bytes`, but into the caller's array): a codec that reads every frame through its own scratch
+   * array makes no view object, and so no garbage, per frame.
+   */
+  copyTo(offset: i32, length: i32, into: Uint8Array): void {
+    into.set(this.bytes(offset, length));
+  }
 }
 
 /** A FrameInput over bytes already in guest memory (tests, benchmarks, re-encoding). */

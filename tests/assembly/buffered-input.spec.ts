@@ -43,4 +43,27 @@ describe("BufferedInput (the window codecs read through)", () => {
     expect(all[3]).toBe(0);
     expect(all[7]).toBe(4);
   });
+
+  it("copies into the caller's array what bytes() would show, from the window when it holds them", () => {
+    const input = new MemoryBufferedInput();
+    input.data = filled(10);
+    input.begin(10);
+    input.carryFrom(7);
+    input.data = filled(6000);
+    input.begin(6000);
+    const into = new Uint8Array(8);
+    input.seek(1);
+    input.copyTo(0, 8, into); // logical 1..8: carried 8, 9, then buffer 0..5
+    expect(into[0]).toBe(8);
+    expect(into[1]).toBe(9);
+    expect(into[2]).toBe(0);
+    expect(into[7]).toBe(5);
+    const fetches = input.fetches;
+    input.copyTo(100, 8, into); // inside the window just loaded: no new copy from the host
+    expect(input.fetches).toBe(fetches);
+    expect(into[0]).toBe(<u8>((101 - 3) & 0xff));
+    input.copyTo(5000, 8, into); // past the window: loaded again
+    expect(input.fetches).toBe(fetches + 1);
+    for (let i = 0; i < 8; i++) expect(into[i]).toBe(input.bytes(5000 + i, 1)[0]);
+  });
 });
