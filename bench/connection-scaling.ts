@@ -11,12 +11,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ByteBuffer } from "../host/network/buffer.ts";
 import { StatsStore } from "../host/stats.ts";
 import { SharedData } from "../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../host/wasm/plugin.ts";
 import { LogLevel } from "../host/wasm/types.ts";
-import { detachedCallbacks } from "./detached-callbacks.ts";
+import { BenchConnection } from "./bench-connection.ts";
 import { PROTOCOLS } from "./frames.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -69,24 +68,9 @@ function measure(code: Buffer, product: boolean, connections: number): { ns: num
   const frames = PROTOCOLS[CODEC];
   const requests = Buffer.concat(Array.from({ length: PER_READ }, (_, i) => frames.request(PAYLOAD, i + 1)));
   const responses = Buffer.concat(Array.from({ length: PER_READ }, (_, i) => frames.response(i + 1)));
-  const open = Array.from({ length: connections }, () => {
-    const filter = plugin.createFilter()!;
-    filter.initializeReadFilterCallbacks(detachedCallbacks());
-    filter.onNewConnection();
-    return filter;
-  });
-  const data = new ByteBuffer();
-  const written = new ByteBuffer();
+  const open = Array.from({ length: connections }, () => new BenchConnection(plugin));
   const round = (reads: number) => {
-    for (let i = 0; i < reads; i++) {
-      const filter = open[i % connections];
-      data.add(requests);
-      filter.onData(data, false);
-      data.drain(data.length);
-      written.add(responses);
-      filter.onWrite(written, false);
-      written.drain(written.length);
-    }
+    for (let i = 0; i < reads; i++) open[i % connections].exchange(requests, responses);
   };
   // Every connection has carried traffic (its objects exist), and V8 has tiered up.
   round(Math.max(connections * 2, 2000));
@@ -114,7 +98,7 @@ for (let repeat = 0; repeat < REPEATS; repeat++) {
     samples[i].pages = Math.max(samples[i].pages, p.pages);
   });
 }
-const rows = [];
+const rows: Array<Record<string, unknown>> = [];
 console.log(`redis GET pipelined ${PER_READ} per read, ${REQUESTS} requests per row, median of ${REPEATS} interleaved runs; ns inside the module per request (request + response)`);
 console.log("connections  product  no-op  extra  extra vs 1 conn  product min-max  wasm pages");
 let extraAtOne = 0;

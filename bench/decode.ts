@@ -11,14 +11,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ByteBuffer } from "../host/network/buffer.ts";
-import { ConnectionEvent } from "../host/network/filter.ts";
 import { StatsStore } from "../host/stats.ts";
 import { SharedData } from "../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../host/wasm/plugin.ts";
 import { LogLevel } from "../host/wasm/types.ts";
 import { PROTOCOLS } from "./frames.ts";
-import { detachedCallbacks } from "./detached-callbacks.ts";
+import { BenchConnection } from "./bench-connection.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PRODUCT = path.join(root, "build/meta_protocol.wasm");
@@ -42,22 +40,10 @@ function load(file: string, codec: string): WasmPlugin {
 
 /** Nanoseconds per call for `batch` (requests) and `answers` (their responses), again and again on one connection. */
 function measure(plugin: WasmPlugin, batch: Buffer, answers: Buffer, framesPerBatch: number): number {
-  const filter = plugin.createFilter()!;
-  const cb = detachedCallbacks();
-  filter.initializeReadFilterCallbacks(cb);
-  filter.onNewConnection();
-  const data = new ByteBuffer();
-  const written = new ByteBuffer();
+  const connection = new BenchConnection(plugin);
   const run = (batches: number) => {
-    for (let i = 0; i < batches; i++) {
-      data.add(batch);
-      filter.onData(data, false);
-      data.drain(data.length);
-      written.add(answers);
-      filter.onWrite(written, false);
-      written.drain(written.length);
-    }
-    if (cb.closed) throw new Error(`${plugin.vm.spec.name}: the module closed the connection: the frames did not decode`);
+    for (let i = 0; i < batches; i++) connection.exchange(batch, answers);
+    if (connection.closed) throw new Error(`${plugin.vm.spec.name}: the module closed the connection: the frames did not decode`);
   };
   run(Math.max(2, Math.ceil(200 / framesPerBatch))); // warm-up
   let batches = Math.max(1, Math.ceil(MIN_MESSAGES / framesPerBatch));
@@ -66,7 +52,7 @@ function measure(plugin: WasmPlugin, batch: Buffer, answers: Buffer, framesPerBa
     run(batches);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (seconds >= MIN_SECONDS) {
-      filter.onEvent(ConnectionEvent.LocalClose);
+      connection.close();
       return (seconds * 1e9) / (batches * framesPerBatch);
     }
     batches *= 2;

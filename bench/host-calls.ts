@@ -18,14 +18,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ByteBuffer } from "../host/network/buffer.ts";
-import { ConnectionEvent } from "../host/network/filter.ts";
 import { StatsStore } from "../host/stats.ts";
 import { SharedData } from "../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../host/wasm/plugin.ts";
 import { LogLevel } from "../host/wasm/types.ts";
 import { PROTOCOLS } from "./frames.ts";
-import { detachedCallbacks } from "./detached-callbacks.ts";
+import { BenchConnection } from "./bench-connection.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PRODUCT = path.join(root, "build/meta_protocol.wasm");
@@ -121,27 +119,13 @@ function measure(plugin: WasmPlugin, tally: Tally, codec: string, perCallback: n
   const ids = Array.from({ length: perCallback }, (_, i) => i + 1);
   const requests = Buffer.concat(ids.map((id) => frames.request(PAYLOAD, id)));
   const responses = Buffer.concat(ids.map((id) => frames.response(id)));
-  const filter = plugin.createFilter()!;
-  const cb = detachedCallbacks();
-  filter.initializeReadFilterCallbacks(cb);
-  filter.onNewConnection();
-  const data = new ByteBuffer();
-  const written = new ByteBuffer();
-  let passedBytes = 0;
+  const connection = new BenchConnection(plugin);
   const run = (batches: number) => {
-    for (let i = 0; i < batches; i++) {
-      data.add(requests);
-      filter.onData(data, false);
-      passedBytes += data.length;
-      data.drain(data.length);
-      written.add(responses);
-      filter.onWrite(written, false);
-      written.drain(written.length);
-    }
-    if (cb.closed) throw new Error(`${codec}: the module closed the connection: the frames did not decode`);
+    for (let i = 0; i < batches; i++) connection.exchange(requests, responses);
+    if (connection.closed) throw new Error(`${codec}: the module closed the connection: the frames did not decode`);
   };
   run(Math.max(2, Math.ceil(200 / perCallback))); // warm-up: the first request binds the route
-  passedBytes = 0;
+  const passedBefore = connection.passedBytes;
   tally.enabled = true;
   run(Math.ceil(MESSAGES / perCallback));
   tally.enabled = false;
@@ -152,8 +136,9 @@ function measure(plugin: WasmPlugin, tally: Tally, codec: string, perCallback: n
   }
   // A module that held bytes back would make the counts look cheaper than they are (tracing adds
   // the child context to every request it samples: more bytes pass, never fewer).
+  const passedBytes = connection.passedBytes - passedBefore;
   if (passedBytes < requests.length * Math.ceil(MESSAGES / perCallback)) throw new Error(`${codec}: requests were held back: ${passedBytes} bytes passed of ${requests.length * Math.ceil(MESSAGES / perCallback)}`);
-  filter.onEvent(ConnectionEvent.LocalClose);
+  connection.close();
 }
 
 interface Row {

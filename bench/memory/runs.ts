@@ -1,7 +1,8 @@
 // The two measurements: memory over many messages on one connection, and memory per open
 // connection. Both take a freshly loaded module (drive.ts) and the frames of one protocol.
 import type { ProtocolFrames } from "../frames.ts";
-import { BenchConnection, PAGE, pages, settledHeap, type Subject } from "./drive.ts";
+import { BenchConnection } from "../bench-connection.ts";
+import { PAGE, pages, settledHeap, type Subject } from "./drive.ts";
 import type { HeapUse } from "./heap-walk.ts";
 
 const PAYLOAD = Buffer.alloc(100, 0x61);
@@ -46,7 +47,7 @@ function sample(subject: Subject, messages: number): Sample {
 export function messageRun(subject: Subject, frames: ProtocolFrames, o: { messages: number; warmup: number; every: number; perCallback: number }): MessageRun {
   const started = process.hrtime.bigint();
   const { requests, responses } = batch(frames, o.perCallback);
-  const conn = new BenchConnection(subject);
+  const conn = new BenchConnection(subject.plugin);
   let sent = 0;
   const sendUntil = (target: number) => {
     while (sent < target) {
@@ -106,7 +107,7 @@ export interface ConnectionRun {
  */
 export function connectionRun(subject: Subject, frames: ProtocolFrames, n: number, classNames: string[] | null, close = true): ConnectionRun {
   const one = batch(frames, 1);
-  const first = new BenchConnection(subject);
+  const first = new BenchConnection(subject.plugin);
   for (let i = 0; i < 100; i++) first.exchange(one.requests, one.responses);
   first.close();
   const before = settledHeap(subject);
@@ -114,7 +115,7 @@ export function connectionRun(subject: Subject, frames: ProtocolFrames, n: numbe
   const open: BenchConnection[] = [];
   const opening = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    const conn = new BenchConnection(subject);
+    const conn = new BenchConnection(subject.plugin);
     conn.exchange(one.requests, one.responses);
     if (conn.closed) throw new Error("the module closed a connection: the frames did not decode");
     open.push(conn);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PROTOCOLS } from "../../bench/frames.ts";
 import { debugBuild } from "../../bench/memory/debug-build.ts";
-import { BenchConnection, settledHeap } from "../../bench/memory/drive.ts";
+import { BenchConnection } from "../../bench/bench-connection.ts";
+import { settledHeap } from "../../bench/memory/drive.ts";
 import { findTlsfRoot, walkHeap } from "../../bench/memory/heap-walk.ts";
 import { measureProduct, splitByClass, type Options } from "../../bench/memory/measure.ts";
 import { loadProduct, root } from "../../bench/memory/subjects.ts";
@@ -63,7 +64,7 @@ test("no connection outlives its close, also when its answered requests are kept
   const open: BenchConnection[] = [];
   // Every connection has a request in flight at once, so the requests the module keeps for reuse
   // come from 50 different connections.
-  for (let i = 0; i < 50; i++) open.push(new BenchConnection(subject));
+  for (let i = 0; i < 50; i++) open.push(new BenchConnection(subject.plugin));
   open.forEach((c, i) => c.send(frames.request(payload, i + 1)));
   open.forEach((c, i) => c.answer(frames.response(i + 1)));
   assert.equal(managers(), 50);

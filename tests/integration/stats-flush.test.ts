@@ -7,15 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { describe, test } from "node:test";
-import { detachedCallbacks } from "../../bench/detached-callbacks.ts";
+import { BenchConnection } from "../../bench/bench-connection.ts";
 import { PROTOCOLS } from "../../bench/frames.ts";
 import { startEnvoy } from "../../host/main.ts";
-import { ByteBuffer } from "../../host/network/buffer.ts";
-import { ConnectionEvent } from "../../host/network/filter.ts";
 import { StatsStore } from "../../host/stats.ts";
 import { SharedData } from "../../host/wasm/shared-data.ts";
 import { WasmPlugin } from "../../host/wasm/plugin.ts";
 import { LogLevel } from "../../host/wasm/types.ts";
+import { rawServer } from "../faults/support.ts";
 import { bootstrapFor } from "../network/support.ts";
 import { PRODUCT_MODULE } from "./support.ts";
 
@@ -50,25 +49,17 @@ function plugin(flush: string | undefined) {
       cluster: () => undefined, onHostCall: (name) => calls.push(name),
     },
   );
-  const filter = p.createFilter()!;
-  const cb = detachedCallbacks();
-  filter.initializeReadFilterCallbacks(cb);
-  const data = new ByteBuffer();
+  let connection: BenchConnection | null = null;
   let sent = 0;
   return {
     stats, calls,
     open() {
-      filter.onNewConnection();
+      connection = new BenchConnection(p);
     },
     /** One request and its response, each alone in its callback. */
     call() {
-      data.add(PROTOCOLS.redis.request(Buffer.from("v"), ++sent));
-      filter.onData(data, false);
-      data.drain(data.length);
-      data.add(PROTOCOLS.redis.response(sent));
-      filter.onWrite(data, false);
-      data.drain(data.length);
-      assert.equal(cb.closed, false);
+      connection!.exchange(PROTOCOLS.redis.request(Buffer.from("v"), ++sent), PROTOCOLS.redis.response(sent));
+      assert.equal(connection!.closed, false);
     },
     /** The host calls one root tick makes. */
     tick(): string[] {
@@ -77,7 +68,7 @@ function plugin(flush: string | undefined) {
       return calls.slice(from);
     },
     close() {
-      filter.onEvent(ConnectionEvent.RemoteClose);
+      connection?.close();
       p.close();
     },
   };
@@ -146,11 +137,9 @@ describe("stats_flush_interval through the ABI", () => {
 });
 
 /** An upstream that answers each 3-line Redis command (as PROTOCOLS.redis writes them) with +OK. */
-async function okServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
+function okServer() {
+  return rawServer((s) => {
+    s.on("end", () => s.end()); // rawServer allows half-open sockets: close when the proxy does
     let text = "";
     s.on("data", (chunk) => {
       text += chunk.toString("latin1");
@@ -162,14 +151,6 @@ async function okServer(): Promise<{ port: number; close(): Promise<void> }> {
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
 }
 
 function nthLineEnd(text: string, n: number): number {

@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { startEnvoy, type EnvoyServer } from "../../host/main.ts";
+import { rawServer } from "../faults/support.ts";
 import { bootstrapFor } from "./support.ts";
 
 const PASSTHROUGH = "build/test-modules/sdk_passthrough.wasm";
@@ -15,12 +16,8 @@ const TOTAL = 48 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /** A server that writes TOTAL bytes (byte i is i % 251) to each connection as fast as it may. */
-async function sourceServer(): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => {});
+function sourceServer() {
+  return rawServer((s) => {
     let sent = 0;
     const pump = () => {
       while (sent < TOTAL) {
@@ -33,14 +30,6 @@ async function sourceServer(): Promise<{ port: number; close: () => Promise<void
     };
     pump();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
 }
 
 let source: Awaited<ReturnType<typeof sourceServer>>;
